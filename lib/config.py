@@ -1,0 +1,216 @@
+"""The one configuration tree of the project.
+
+Defaults are the original release's (chrischoy/3D-R2N2 lib/config.py) unless a comment says otherwise.
+A run's config is the defaults, then each YAML file given with --cfg (in order), then each
+--set KEY VALUE pair. Keys are dotted paths (TRAIN.BATCH_SIZE). An unknown key or a value of the wrong
+type is a ConfigError naming the key; nothing is merged silently.
+"""
+import copy
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A config file or --set pair that does not fit the config tree."""
+
+
+class Config(dict):
+    """A dict whose keys read as attributes: cfg.TRAIN.BATCH_SIZE."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        self[name] = value
+
+    def __deepcopy__(self, memo):
+        return Config({k: copy.deepcopy(v, memo) for k, v in self.items()})
+
+    def to_dict(self):
+        return {k: v.to_dict() if isinstance(v, Config) else copy.deepcopy(v) for k, v in self.items()}
+
+
+def _is_section(v):
+    # sections have UPPER_CASE keys; a plain-valued dict such as LEARNING_RATES does not
+    return isinstance(v, dict) and bool(v) and all(str(k).isupper() for k in v)
+
+
+def _tree(d):
+    return Config({k: _tree(v) if _is_section(v) else v for k, v in d.items()})
+
+
+# Category names of the 13 ShapeNet synsets of the paper (REFERENCE.md), used in reports.
+CATEGORY_NAMES = {
+    '02691156': 'airplane', '02828884': 'bench', '02933112': 'cabinet', '02958343': 'car',
+    '03001627': 'chair', '03211117': 'display', '03636649': 'lamp', '03691459': 'speaker',
+    '04090263': 'rifle', '04256520': 'sofa', '04379243': 'table', '04401088': 'telephone',
+    '04530566': 'watercraft',
+}
+
+_DEFAULTS = {
+    'CONST': {
+        'RNG_SEED': 0,
+        'IMG_W': 127,            # network input after cropping
+        'IMG_H': 127,
+        'IMG_RAW': 137,          # size of the ShapeNet renderings before cropping
+        'N_VOX': 32,
+        'N_VIEWS': 5,            # maximum number of views per sample
+        'BATCH_SIZE': 36,
+        'WEIGHTS': '',           # when set, start from these weights
+    },
+    'NETWORK': {
+        'NAME': 'res_gru_3',     # one of models.NETWORKS (aliases: ResidualGRUNet, GRUNet)
+        'LEAKY_SLOPE': 0.01,     # released code; the paper text says 0.1
+        'GRID_SIZE': 4,          # side of the recurrent 3D grid
+        'HIDDEN_CHANNELS': 128,  # channels of the recurrent state
+        'WIDTH': 1.0,            # multiplies every channel count (hidden state included); 1.0 = paper
+    },
+    'DIR': {
+        'DATASET': 'datasets/shapenet_1000.json',  # categories (and optional model lists)
+        'DATASET_ROOT': '',      # folder with ShapeNetRendering/ and ShapeNetVox32/; '' = embedded
+        'RENDERING_PATH': '{root}/ShapeNetRendering/{category}/{model}/rendering',
+        'VOXEL_PATH': '{root}/ShapeNetVox32/{category}/{model}/model.binvox',
+        'OUT_PATH': 'output/default',
+    },
+    'TRAIN': {
+        'DATASET_PORTION': [0.0, 0.8],
+        'NUM_ITERATION': 60000,
+        'NUM_RENDERING': 24,
+        'NUM_VALIDATION_ITERATIONS': 24,
+        'VALIDATION_FREQ': 2000,
+        'RANDOM_NUM_VIEWS': True,  # one number of views in 1..N_VIEWS per minibatch
+        'NUM_WORKER': 2,
+        'QUEUE_SIZE': 15,
+        # augmentation
+        'RANDOM_CROP': True,
+        'PAD_X': 10,
+        'PAD_Y': 10,
+        'FLIP': True,
+        'NO_BG_COLOR_RANGE': [[225, 255], [225, 255], [225, 255]],
+        'RANDOM_BACKGROUND': False,  # paste renderings on crops of real photos (the paper's PASCAL VOC)
+        'SIMPLE_BACKGROUND_RATIO': 0.5,
+        'BACKGROUND_PATH': '',       # folder of photos; '' = the sample photos shipped with scikit-image
+        # learning
+        'POLICY': 'adam',
+        'DEFAULT_LEARNING_RATE': 1e-4,
+        'LEARNING_RATES': {'20000': 1e-5, '60000': 1e-6},  # iteration -> rate from that iteration on
+        'MOMENTUM': 0.9,
+        'WEIGHT_DECAY': 5e-5,        # L2 on non-bias weights, added to their gradients
+        'LOSS_LIMIT': 2.0,           # stop if the loss exceeds it (or is NaN)
+        'SAVE_FREQ': 10000,
+        'PRINT_FREQ': 40,
+    },
+    'TEST': {
+        'DATASET_PORTION': [0.8, 1.0],
+        'NO_BG_COLOR_RANGE': [[240, 240], [240, 240], [240, 240]],
+        'VOXEL_THRESH': [0.4],
+    },
+}
+
+
+def get_default_config():
+    """A fresh copy of the defaults (callers may mutate it freely)."""
+    return _tree(copy.deepcopy(_DEFAULTS))
+
+
+def _check_value(key, default, value):
+    """Return value converted to the type of default, or raise ConfigError naming key."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        if isinstance(default, bool) and isinstance(value, bool):
+            return value
+    elif isinstance(default, float) and isinstance(value, (int, float)):
+        return float(value)
+    elif isinstance(default, int) and isinstance(value, int):
+        return value
+    elif isinstance(default, str) and isinstance(value, str):
+        return value
+    elif isinstance(default, list) and isinstance(value, list):
+        if default and value:
+            # elements follow the type of the default's first element
+            return [_check_value(f'{key}[{i}]', default[0], v) for i, v in enumerate(value)]
+        return list(value)
+    elif isinstance(default, dict) and isinstance(value, dict):
+        # e.g. LEARNING_RATES {iteration: rate}; YAML reads 20000 as an int key
+        sample = next(iter(default.values()), None)
+        return {str(k): v if sample is None else _check_value(f'{key}.{k}', sample, v)
+                for k, v in value.items()}
+    raise ConfigError(f'config key {key}: expected {type(default).__name__}, '
+                      f'got {type(value).__name__} ({value!r})')
+
+
+def merge(cfg, overrides, prefix=''):
+    """Merge a nested dict of overrides into cfg, checking every key and type."""
+    if not isinstance(overrides, dict):
+        raise ConfigError(f'config {prefix or "file"}: expected a mapping, got {type(overrides).__name__}')
+    for k, v in overrides.items():
+        key = f'{prefix}{k}'
+        if k not in cfg:
+            raise ConfigError(f'unknown config key {key}')
+        if isinstance(cfg[k], Config):
+            if not isinstance(v, dict):
+                raise ConfigError(f'config key {key}: expected a section (mapping), got {v!r}')
+            merge(cfg[k], v, key + '.')
+        else:
+            cfg[k] = _check_value(key, cfg[k], v)
+    return cfg
+
+
+def set_value(cfg, dotted_key, text):
+    """Apply one --set KEY VALUE pair; VALUE is parsed as YAML (numbers, lists, booleans, strings)."""
+    try:
+        value = yaml.safe_load(text) if isinstance(text, str) else text
+    except yaml.YAMLError:
+        value = text
+    if value is None:
+        value = ''
+    *path, last = dotted_key.split('.')
+    node = cfg
+    for i, part in enumerate(path):
+        if part not in node or not isinstance(node[part], Config):
+            raise ConfigError(f'unknown config key {".".join(path[:i + 1])}')
+        node = node[part]
+    if last not in node:
+        raise ConfigError(f'unknown config key {dotted_key}')
+    if isinstance(node[last], Config):
+        raise ConfigError(f'config key {dotted_key} is a section; set one of its keys')
+    if isinstance(node[last], str) and not isinstance(value, str):
+        value = text  # a path such as 123 or a name such as "true" stays the string the user typed
+    node[last] = _check_value(dotted_key, node[last], value)
+    return cfg
+
+
+def load_config(cfg_files=(), set_pairs=()):
+    """Defaults, then YAML files in order, then (KEY, VALUE) pairs in order."""
+    cfg = get_default_config()
+    for path in cfg_files:
+        try:
+            with open(path) as f:
+                data = yaml.safe_load(f) or {}
+        except OSError as e:
+            raise ConfigError(f'cannot read config file {path}: {e.strerror}') from None
+        except yaml.YAMLError as e:
+            raise ConfigError(f'config file {path} is not valid YAML: {e}') from None
+        try:
+            merge(cfg, data)
+        except ConfigError as e:
+            raise ConfigError(f'{path}: {e}') from None
+    for key, value in set_pairs:
+        set_value(cfg, key, value)
+    return cfg
+
+
+def dump_config(cfg):
+    """YAML text of a config, loadable again with --cfg."""
+    return yaml.safe_dump(cfg.to_dict(), sort_keys=False, default_flow_style=None)
+
+
+def learning_rate_at(cfg, iteration):
+    """The learning-rate step schedule of the original: DEFAULT, then each LEARNING_RATES step."""
+    rate = cfg.TRAIN.DEFAULT_LEARNING_RATE
+    for start, value in sorted(((int(k), v) for k, v in cfg.TRAIN.LEARNING_RATES.items())):
+        if iteration >= start:
+            rate = value
+    return rate

@@ -1,0 +1,354 @@
+"""The paper's building blocks as Keras layers, written with keras.ops only (backend-neutral).
+
+Layout is channels-last throughout: images (batch, H, W, 3), 3D grids (batch, D, H, W, C) where
+D, H, W are the voxel axes x, y, z of ShapeNetVox32 after the loader's x-z-y -> x-y-z reorder.
+
+  FCConv3D          the transition T(x, h) = W.x (reshaped to the grid) + conv3d(h, U) + b
+  ConvGRUCell3D     3D convolutional GRU (released code: u multiplies the previous state)
+  ConvLSTMCell3D    3D convolutional LSTM without output gate (paper eq. 3)
+  ViewRecurrence    runs a cell over a variable number of views from a zero state (or kept state)
+  ViewEncoder       applies a per-image encoder to every view by folding views into the batch
+  Unpool3D          x2 unpooling by zero insertion (values at even indices)
+  PaddedMaxPool2D   Theano's 2x2 max pooling with one pixel of padding: 127->64->33->17->9->5->3
+  VoxelSoftmax      2-class softmax per voxel
+  voxel_cross_entropy / VoxelCrossEntropy   mean over voxels of the softmax cross-entropy
+"""
+import keras
+from keras import ops
+
+PACKAGE = 'r2n2'
+
+
+def register(cls):
+    """Register a class for Keras serialization so saved models load back."""
+    return keras.saving.register_keras_serializable(package=PACKAGE)(cls)
+
+
+def original_kernel_initializer():
+    """The released code's 'msra' filler: N(0, sqrt(2/n)), n = (fan_in + fan_out) / 2.
+
+    Keras computes fan_in = receptive field x input channels and fan_out = receptive field x output
+    channels, exactly as the original did for its 2D/3D conv and matrix weights.
+    """
+    return keras.initializers.VarianceScaling(scale=2.0, mode='fan_avg', distribution='untruncated_normal')
+
+
+def original_bias_initializer():
+    """The released code initialises every bias to 0.1."""
+    return keras.initializers.Constant(0.1)
+
+
+@register
+class FCConv3D(keras.layers.Layer):
+    """T(x, h) = reshape(x . Wx, grid) + conv3d(h, Wh, 'same') + b.
+
+    x: (batch, features); h: (batch, G, G, G, C_in). Every cell and channel of the grid has its own
+    row of Wx (a full features x G^3*C_out matrix), Wh is a k x k x k convolution shared over the grid,
+    and b has one entry per output channel.
+    """
+
+    def __init__(self, grid_size, channels, kernel_size, **kwargs):
+        super().__init__(**kwargs)
+        self.grid_size = int(grid_size)
+        self.channels = int(channels)
+        self.kernel_size = int(kernel_size)
+
+    def build(self, input_shape):
+        x_shape, h_shape = input_shape
+        g, k = self.grid_size, self.kernel_size
+        # Created in the original's order (Wh, Wx, b) so weight lists line up with its file.
+        self.Wh = self.add_weight(name='Wh', shape=(k, k, k, h_shape[-1], self.channels),
+                                  initializer=original_kernel_initializer())
+        self.Wx = self.add_weight(name='Wx', shape=(x_shape[-1], g * g * g * self.channels),
+                                  initializer=original_kernel_initializer())
+        self.b = self.add_weight(name='b', shape=(self.channels,), initializer=original_bias_initializer())
+
+    def call(self, inputs):
+        x, h = inputs
+        g = self.grid_size
+        from_x = ops.reshape(ops.matmul(x, self.Wx), (-1, g, g, g, self.channels))
+        from_h = ops.conv(h, self.Wh, strides=1, padding='same')
+        return from_x + from_h + self.b
+
+    def compute_output_shape(self, input_shape):
+        x_shape, _ = input_shape
+        g = self.grid_size
+        return (x_shape[0], g, g, g, self.channels)
+
+    def get_config(self):
+        return {**super().get_config(), 'grid_size': self.grid_size, 'channels': self.channels,
+                'kernel_size': self.kernel_size}
+
+
+class _ConvCell3D(keras.layers.Layer):
+    """Shared plumbing of the two cells: three transitions over a G^3 x C grid."""
+
+    transition_names = ()   # the original's names, in its creation order
+    n_states = 1
+
+    def __init__(self, grid_size=4, channels=128, kernel_size=3, **kwargs):
+        super().__init__(**kwargs)
+        self.grid_size = int(grid_size)
+        self.channels = int(channels)
+        self.kernel_size = int(kernel_size)
+        if self.kernel_size not in (1, 3):
+            raise ValueError(f'recurrent kernel size must be 1 or 3, got {kernel_size}')
+        self.transitions = [FCConv3D(grid_size, channels, kernel_size, name=n, dtype=self.dtype_policy)
+                            for n in self.transition_names]
+
+    @property
+    def state_shape(self):
+        g = self.grid_size
+        return (g, g, g, self.channels)
+
+    def build(self, input_shape):
+        # Sub-layers are built here, never inside the view loop (no variables may be made there).
+        h_shape = (input_shape[0],) + self.state_shape
+        for t in self.transitions:
+            t.build((input_shape, h_shape))
+
+    def initial_states(self, batch_size):
+        return [ops.zeros((batch_size,) + self.state_shape, dtype=self.compute_dtype)
+                for _ in range(self.n_states)]
+
+    def get_config(self):
+        return {**super().get_config(), 'grid_size': self.grid_size, 'channels': self.channels,
+                'kernel_size': self.kernel_size}
+
+
+@register
+class ConvGRUCell3D(_ConvCell3D):
+    """3D convolutional GRU of the released code.
+
+    u = sigmoid(T_u(x, h)); r = sigmoid(T_r(x, h));
+    h' = u * h + (1 - u) * tanh(T_h(x, r * h))
+    call(x, [h]) -> (h', [h'], u); u is returned for inspection (the original recorded it too).
+    """
+
+    transition_names = ('t_x_s_update', 't_x_s_reset', 't_x_rs')
+    n_states = 1
+
+    def call(self, x, states):
+        (h,) = states
+        t_update, t_reset, t_candidate = self.transitions
+        update = ops.sigmoid(t_update([x, h]))
+        reset = ops.sigmoid(t_reset([x, h]))
+        candidate = ops.tanh(t_candidate([x, reset * h]))
+        h_new = update * h + (1.0 - update) * candidate
+        return h_new, [h_new], update
+
+
+@register
+class ConvLSTMCell3D(_ConvCell3D):
+    """3D convolutional LSTM without output gate (paper eq. 3; deleted mv_lstm_net.py).
+
+    i = sigmoid(T_i(x, h)); f = sigmoid(T_f(x, h)); s' = f * s + i * tanh(T_s(x, h)); h' = tanh(s')
+    call(x, [h, s]) -> (h', [h', s'], i).
+    """
+
+    transition_names = ('in_gate', 'forget_gate', 'in_transform')
+    n_states = 2
+
+    def call(self, x, states):
+        h, s = states
+        t_input, t_forget, t_cell = self.transitions
+        input_gate = ops.sigmoid(t_input([x, h]))
+        forget_gate = ops.sigmoid(t_forget([x, h]))
+        s_new = forget_gate * s + input_gate * ops.tanh(t_cell([x, h]))
+        h_new = ops.tanh(s_new)
+        return h_new, [h_new, s_new], input_gate
+
+
+@register
+class ViewRecurrence(keras.layers.Layer):
+    """Runs a cell over the views of each sample: (batch, views, features) -> hidden grid.
+
+    The state starts at zero (or, when stateful, where the previous call left it); the same cell
+    runs once per view; the number of views may change from call to call (one graph serves all).
+    Returns the final hidden state (batch, G, G, G, C), or with return_sequences the hidden state
+    after every view (batch, views, G, G, G, C).
+
+    Stateful mode keeps the state between calls so views can be fed one at a time as they arrive;
+    like Keras' own stateful RNNs it needs a fixed batch size. reset_state() starts a new object.
+    """
+
+    def __init__(self, cell, return_sequences=False, stateful=False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(cell, dict):
+            cell = keras.saving.deserialize_keras_object(cell)
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.stateful = bool(stateful)
+        self.state_variables = None
+
+    def build(self, input_shape):
+        batch_size, _, n_features = input_shape
+        self.cell.build((batch_size, n_features))
+        if self.stateful:
+            if batch_size is None:
+                raise ValueError('a stateful ViewRecurrence needs a fixed batch size '
+                                 '(build the network with batch_size=...)')
+            self.state_variables = [
+                self.add_weight(name=f'state_{i}', shape=(batch_size,) + self.cell.state_shape,
+                                initializer='zeros', trainable=False)
+                for i in range(self.cell.n_states)]
+
+    def reset_state(self):
+        """Forget every view seen so far (stateful mode)."""
+        if self.state_variables is None:
+            raise ValueError('reset_state() is only for a stateful ViewRecurrence')
+        for v in self.state_variables:
+            v.assign(ops.zeros(v.shape, dtype=v.dtype))
+
+    def run(self, features, initial_states=None):
+        """The view loop itself: returns (final states, hidden state after every view, gates).
+
+        features: (batch, views, F). Outputs of the loop are view-major (views, batch, ...).
+        """
+        if initial_states is None:
+            initial_states = self.cell.initial_states(ops.shape(features)[0])
+        views_first = ops.transpose(features, (1, 0, 2))
+
+        # ops.scan collects what the step returns and wants it shaped like the carry, so the
+        # carry holds the states and the gate of the last view.
+        n = self.cell.n_states
+
+        def step_flat(carry, x):
+            states = list(carry[:n])
+            _, new_states, gate = self.cell(x, states)
+            out = tuple(new_states) + (gate,)
+            return out, out
+
+        init = tuple(initial_states) + (ops.zeros_like(initial_states[0]),)
+        final, history = ops.scan(step_flat, init, views_first)
+        return list(final[:n]), history[0], history[n]
+
+    def call(self, features, return_sequences=None):
+        if return_sequences is None:
+            return_sequences = self.return_sequences
+        initial = ([ops.convert_to_tensor(v) for v in self.state_variables]
+                   if self.stateful else None)
+        final_states, hidden_per_view, _ = self.run(features, initial)
+        if self.stateful:
+            for v, s in zip(self.state_variables, final_states):
+                v.assign(ops.cast(s, v.dtype))
+        if return_sequences:
+            return ops.transpose(hidden_per_view, (1, 0, 2, 3, 4, 5))
+        return final_states[0]
+
+    def compute_output_spec(self, features, return_sequences=None):
+        if return_sequences is None:
+            return_sequences = self.return_sequences
+        batch, views = features.shape[0], features.shape[1]
+        shape = ((batch, views) if return_sequences else (batch,)) + self.cell.state_shape
+        return keras.KerasTensor(shape, dtype=self.compute_dtype)
+
+    def get_config(self):
+        return {**super().get_config(), 'cell': keras.saving.serialize_keras_object(self.cell),
+                'return_sequences': self.return_sequences, 'stateful': self.stateful}
+
+
+@register
+class ViewEncoder(keras.layers.Layer):
+    """Applies a per-image encoder to every view: (batch, views, H, W, 3) -> (batch, views, F).
+
+    Views are folded into the batch, so all views of a minibatch go through the encoder as one
+    batch (the encoder does not depend on the recurrent state, so this equals encoding them in turn).
+    """
+
+    def __init__(self, encoder, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(encoder, dict):
+            encoder = keras.saving.deserialize_keras_object(encoder)
+        self.encoder = encoder
+
+    def build(self, input_shape):
+        if not self.encoder.built:
+            self.encoder.build((None,) + tuple(input_shape[2:]))
+
+    def call(self, views, training=None):
+        shape = ops.shape(views)
+        folded = ops.reshape(views, (-1,) + tuple(views.shape[2:]))
+        features = self.encoder(folded, training=training)
+        return ops.reshape(features, (shape[0], shape[1], features.shape[-1]))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1], self.encoder.output_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), 'encoder': keras.saving.serialize_keras_object(self.encoder)}
+
+
+@register
+class Unpool3D(keras.layers.Layer):
+    """x2 unpooling by zero insertion: out[2i, 2j, 2k] = in[i, j, k], zeros elsewhere.
+
+    Not nearest-neighbour and not a transposed convolution: the original's Unpool3DLayer.
+    """
+
+    def call(self, x):
+        # One axis at a time (pad of rank > 6 is not available everywhere): put a zero after
+        # every entry along the axis by padding a new length-1 axis to 2 and merging the two.
+        for axis in (1, 2, 3):
+            shape = list(x.shape)
+            x = ops.expand_dims(x, axis + 1)
+            pad = [[0, 0]] * len(x.shape)
+            pad[axis + 1] = [0, 1]
+            x = ops.pad(x, pad)
+            shape[axis] *= 2
+            x = ops.reshape(x, [-1] + shape[1:])
+        return x
+
+    def compute_output_shape(self, input_shape):
+        b, d, h, w, c = input_shape
+        return (b, 2 * d, 2 * h, 2 * w, c)
+
+
+@register
+class PaddedMaxPool2D(keras.layers.Layer):
+    """Theano's pool_2d(ds=2, ignore_border=True, padding=1): max over valid pixels of 2x2 windows.
+
+    Equivalent to padding one pixel of -inf on each side, then 2x2/stride-2 pooling with the
+    remainder dropped, so n -> n // 2 + 1 (127 -> 64 -> 33 -> 17 -> 9 -> 5 -> 3). Padding with -inf
+    matters: in the simple encoder the pool runs before the activation, on negative values too.
+    """
+
+    def call(self, x):
+        x = ops.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], constant_values=float('-inf'))
+        return ops.max_pool(x, pool_size=2, strides=2, padding='valid')
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, c = input_shape
+        return (b, None if h is None else h // 2 + 1, None if w is None else w // 2 + 1, c)
+
+
+@register
+class VoxelSoftmax(keras.layers.Layer):
+    """Per-voxel softmax over the 2 classes (channel 0 empty, channel 1 occupied)."""
+
+    def call(self, logits):
+        return ops.softmax(logits, axis=-1)
+
+
+def voxel_cross_entropy(occupancy, logits):
+    """Mean over all voxels of the 2-class softmax cross-entropy, computed from logits.
+
+    occupancy: (..., 32, 32, 32) in {0, 1} (or soft), or one-hot (..., 32, 32, 32, 2).
+    Equals the original's mean(log sum exp(logits) - sum(y * logits)).
+    """
+    log_p = ops.log_softmax(ops.cast(logits, 'float32'), axis=-1)
+    occupancy = ops.cast(occupancy, 'float32')
+    if len(occupancy.shape) == len(log_p.shape):
+        return -ops.mean(ops.sum(occupancy * log_p, axis=-1))
+    return -ops.mean(occupancy * log_p[..., 1] + (1.0 - occupancy) * log_p[..., 0])
+
+
+@register
+class VoxelCrossEntropy(keras.losses.Loss):
+    """voxel_cross_entropy as a Keras loss (y_pred are logits)."""
+
+    def __init__(self, name='voxel_cross_entropy', **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        return voxel_cross_entropy(y_true, y_pred)

@@ -1,0 +1,179 @@
+"""Weights on disk: Keras .weights.h5 save/load with a network check, and the converter from the
+original release's .npy file (a pickled list of Theano-layout arrays).
+
+A .weights.h5 written here carries the network's spec as HDF5 attributes, so loading weights made
+for another network (or another width) fails with one line naming both, before Keras sees the file.
+"""
+import json
+import os
+import tempfile
+
+import h5py
+import numpy as np
+
+SPEC_ATTR = 'r2n2_spec'
+
+
+class WeightsError(ValueError):
+    """Weights that cannot be used: missing, unreadable, or made for another network."""
+
+
+def _spec_dict(model):
+    spec = getattr(model, 'spec', None)
+    if spec is None:
+        return {'name': model.name}
+    import dataclasses
+    return dataclasses.asdict(spec)
+
+
+def _describe(d):
+    text = d.get('name', '?')
+    if 'width' in d:
+        text += f" (width {d['width']:g}, hidden {d['grid_size']}^3x{d['hidden_channels']}"
+        text += f", recurrent kernel {d['recurrent_kernel']})"
+    return text
+
+
+def atomic_write(path, write):
+    """Call write(tmp_path) and move the result to path in one step: never a half-written file."""
+    path = os.path.abspath(path)
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    base = os.path.basename(path)
+    # keep the suffix: Keras checks that weights files end with .weights.h5
+    suffix = '.weights.h5' if base.endswith('.weights.h5') else os.path.splitext(base)[1]
+    fd, tmp = tempfile.mkstemp(prefix=f'.{base}.', suffix=suffix, dir=folder)
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, 'rb') as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def save_weights(model, path):
+    """Save a network's weights (by layer name) to PATH.weights.h5, atomically, with its spec."""
+    if not path.endswith('.weights.h5'):
+        raise WeightsError(f'{path}: weights files must end with .weights.h5')
+
+    def write(tmp):
+        model.save_weights(tmp, overwrite=True)
+        with h5py.File(tmp, 'a') as f:
+            f.attrs[SPEC_ATTR] = json.dumps(_spec_dict(model))
+
+    atomic_write(path, write)
+    return path
+
+
+def read_spec(path):
+    """The spec dict stored in a weights file, or None for a plain Keras file."""
+    try:
+        with h5py.File(path, 'r') as f:
+            raw = f.attrs.get(SPEC_ATTR)
+    except OSError as e:
+        raise WeightsError(f'{path}: not a readable HDF5 weights file ({e})') from None
+    return None if raw is None else json.loads(raw)
+
+
+# Spec fields that change the shapes of weights; the leaky slope does not.
+_SHAPE_FIELDS = ('encoder', 'cell', 'recurrent_kernel', 'decoder', 'width', 'grid_size', 'hidden_channels')
+
+
+def load_weights(model, path):
+    """Load PATH into model, failing with one line if it is missing or made for another network."""
+    if not os.path.isfile(path):
+        raise WeightsError(f'weights file not found: {path}')
+    stored = read_spec(path)
+    mine = _spec_dict(model)
+    if stored is not None:
+        mismatch = [k for k in _SHAPE_FIELDS if k in stored and k in mine and stored[k] != mine[k]]
+        if stored.get('name') != mine.get('name') or mismatch:
+            raise WeightsError(f'{path} holds weights of {_describe(stored)}, '
+                               f'not of the requested {_describe(mine)}')
+    try:
+        model.load_weights(path)
+    except Exception as e:  # Keras' own message is many lines; keep its first
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise WeightsError(f'{path} does not fit {_describe(mine)}: {first}') from None
+    return model
+
+
+# ---------------------------------------------------------------------------------------------
+# The original release's weights file
+
+def _original_name(variable_path):
+    """'recurrence/gru/t_x_s_update/Wx' -> 't_x_s_update.Wx'; 'conv1a/kernel' -> 'conv1a.W'."""
+    layer, var = variable_path.split('/')[-2:]
+    return f"{layer}.{ {'kernel': 'W', 'bias': 'b'}.get(var, var) }"
+
+
+def original_shape(variable):
+    """The shape the original file stores for a Keras variable."""
+    shape = tuple(variable.shape)
+    if len(shape) == 4:
+        kh, kw, cin, cout = shape
+        return (cout, cin, kh, kw)
+    if len(shape) == 5:
+        kd, kh, kw, cin, cout = shape
+        return (cout, kd, cin, kh, kw)
+    return shape
+
+
+def convert_original(model, arrays):
+    """Map the original's list of arrays onto model's trainable weights by position and shape.
+
+    Order (REFERENCE.md): every layer's W then b in creation order, each transition Wh, Wx, b.
+    A wrong count or the first wrong shape is a WeightsError naming it.
+    """
+    variables = model.trainable_weights
+    if len(arrays) != len(variables):
+        raise WeightsError(f'the file has {len(arrays)} arrays; {model.name} needs {len(variables)}')
+    fc7_channels = model.spec.encoder_filters[-1]
+    converted = []
+    for i, (var, array) in enumerate(zip(variables, arrays)):
+        array = np.asarray(array)
+        want = original_shape(var)
+        if tuple(array.shape) != want:
+            raise WeightsError(f'array {i} ({_original_name(var.path)}): expected shape {want}, '
+                               f'got {tuple(array.shape)}')
+        last = var.path.split('/')[-1]
+        if last == 'Wx':
+            f, n = array.shape
+            c = var.shape[1] // model.spec.grid_size ** 3
+            g = model.spec.grid_size
+            out = array.reshape(f, g, c, g, g).transpose(0, 1, 3, 4, 2).reshape(f, n)
+        elif var.path.endswith('fc7/kernel'):
+            n_in, n_out = array.shape
+            side = round((n_in // fc7_channels) ** 0.5)
+            out = (array.reshape(fc7_channels, side, side, n_out)
+                   .transpose(1, 2, 0, 3).reshape(n_in, n_out))
+        elif array.ndim == 4:
+            out = array.transpose(2, 3, 1, 0)[::-1, ::-1]
+        elif array.ndim == 5:
+            out = array.transpose(1, 3, 4, 2, 0)[::-1, ::-1, ::-1]
+        else:
+            out = array
+        converted.append(np.ascontiguousarray(out, dtype=np.float32))
+    for var, value in zip(variables, converted):
+        var.assign(value)
+    return model
+
+
+def read_original_file(path):
+    """The original release's weights: np.save of a list of arrays (pickle allowed only here)."""
+    if not os.path.isfile(path):
+        raise WeightsError(f'weights file not found: {path}')
+    try:
+        data = np.load(path, allow_pickle=True)
+    except Exception as e:
+        raise WeightsError(f'{path}: not a numpy weights file ({type(e).__name__}: {e})') from None
+    if isinstance(data, np.lib.npyio.NpzFile):
+        raise WeightsError(f'{path}: an .npz archive, not the original single-list .npy file')
+    if data.dtype != object:
+        raise WeightsError(f'{path}: expected a list of arrays (object array), got a {data.dtype} array '
+                           f'of shape {data.shape}')
+    return [np.asarray(a) for a in data]

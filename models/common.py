@@ -1,0 +1,195 @@
+"""Parts shared by the network families: the spec, the two encoders, the two decoders, assembly.
+
+Layer names are the original release's (conv1a, conv2c, fc7, t_x_s_update, conv7a, conv11, ...)
+so weights map one to one to its files. A network is a Functional model
+
+    images (batch, views, 127, 127, 3)
+      -> encoder   (nested model, applied to every view: ViewEncoder)  -> (batch, views, 1024)
+      -> recurrence (ViewRecurrence over a GRU or LSTM cell)           -> (batch, 4, 4, 4, 128)
+      -> decoder   (nested model)                                       -> logits (batch, 32, 32, 32, 2)
+      -> softmax                                                        -> probabilities
+"""
+import dataclasses
+
+import keras
+
+from lib.layers import (PaddedMaxPool2D, Unpool3D, ViewEncoder, ViewRecurrence, VoxelSoftmax,
+                        original_bias_initializer, original_kernel_initializer)
+
+ENCODER_FILTERS = (96, 128, 256, 256, 256, 256)   # conv1 .. conv6
+FC_UNITS = 1024                                   # fc7
+DECODER_FILTERS = (64, 32)                        # conv9, conv10 (conv7, conv8 = hidden channels)
+N_CLASSES = 2                                     # conv11: empty, occupied
+
+
+def scale_width(n, width):
+    """A channel count times the width multiplier, at least 1."""
+    return max(1, int(round(n * width)))
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkSpec:
+    """Everything that fixes a network's structure (and so the shapes of its weights)."""
+    name: str
+    encoder: str            # 'simple' or 'residual'
+    cell: str               # 'gru' or 'lstm'
+    recurrent_kernel: int   # 1 or 3
+    decoder: str            # 'simple' or 'residual'
+    width: float = 1.0
+    leaky_slope: float = 0.01
+    grid_size: int = 4
+    hidden_channels: int = 128
+    img_size: int = 127
+    n_vox: int = 32
+
+    @property
+    def encoder_filters(self):
+        return tuple(scale_width(n, self.width) for n in ENCODER_FILTERS)
+
+    @property
+    def fc_units(self):
+        return scale_width(FC_UNITS, self.width)
+
+    @property
+    def hidden(self):
+        return scale_width(self.hidden_channels, self.width)
+
+    @property
+    def decoder_filters(self):
+        # conv7 and conv8 have as many filters as the hidden state (128 in the original): the
+        # residual decoder adds the unpooled state to their output.
+        h = self.hidden
+        return (h, h) + tuple(scale_width(n, self.width) for n in DECODER_FILTERS)
+
+    def check(self):
+        if self.grid_size * 8 != self.n_vox:
+            raise ValueError(f'{self.name}: three x2 unpools take a {self.grid_size}^3 grid to '
+                             f'{self.grid_size * 8}^3, not the configured {self.n_vox}^3 voxels')
+
+    def describe(self):
+        return (f'{self.name} (width {self.width:g}, hidden {self.grid_size}^3x{self.hidden}, '
+                f'recurrent kernel {self.recurrent_kernel})')
+
+
+def conv2d(filters, size, name):
+    return keras.layers.Conv2D(filters, size, padding='same', name=name,
+                               kernel_initializer=original_kernel_initializer(),
+                               bias_initializer=original_bias_initializer())
+
+
+def conv3d(filters, size, name):
+    return keras.layers.Conv3D(filters, size, padding='same', name=name,
+                               kernel_initializer=original_kernel_initializer(),
+                               bias_initializer=original_bias_initializer())
+
+
+def fc7_layer(units):
+    return keras.layers.Dense(units, name='fc7', kernel_initializer=original_kernel_initializer(),
+                              bias_initializer=original_bias_initializer())
+
+
+def _lrelu(spec, name):
+    return keras.layers.LeakyReLU(negative_slope=spec.leaky_slope, name=name)
+
+
+def _encoder_head(spec, x):
+    """flatten -> fc7 -> leaky ReLU: the 1024-d feature of one view."""
+    x = keras.layers.Flatten(name='flat6')(x)
+    x = fc7_layer(spec.fc_units)(x)
+    return _lrelu(spec, 'rect7')(x)
+
+
+def simple_encoder(spec):
+    """GRUNet / LSTM nets: per stage conv -> pool -> leaky ReLU (pool before the activation)."""
+    image = keras.Input((spec.img_size, spec.img_size, 3), name='image')
+    x = image
+    for i, filters in enumerate(spec.encoder_filters, start=1):
+        x = conv2d(filters, 7 if i == 1 else 3, f'conv{i}')(x)
+        x = PaddedMaxPool2D(name=f'pool{i}')(x)
+        x = _lrelu(spec, f'rect{i}')(x)
+    return keras.Model(image, _encoder_head(spec, x), name='encoder')
+
+
+def residual_encoder(spec):
+    """ResidualGRUNet: stage = conv_a -> lrelu -> conv_b -> lrelu (+ shortcut) -> pool.
+
+    Stage 1 (7x7 then 3x3) and stage 4 have no shortcut; stages 2, 3, 5 add a 1x1 conv (conv_c) of
+    the stage input; stage 6 adds the stage input itself. No activation after the add.
+    """
+    f = spec.encoder_filters
+    if f[4] != f[5]:
+        raise ValueError('residual encoder: stage 6 adds its input, so conv5 and conv6 need equal widths')
+    image = keras.Input((spec.img_size, spec.img_size, 3), name='image')
+    x = image
+    for i, filters in enumerate(f, start=1):
+        stage_input = x
+        y = conv2d(filters, 7 if i == 1 else 3, f'conv{i}a')(x)
+        y = _lrelu(spec, f'rect{i}a')(y)
+        y = conv2d(filters, 3, f'conv{i}b')(y)
+        y = _lrelu(spec, f'rect{i}')(y)
+        if i in (2, 3, 5):
+            shortcut = conv2d(filters, 1, f'conv{i}c')(stage_input)
+            y = keras.layers.Add(name=f'res{i}')([shortcut, y])
+        elif i == 6:
+            y = keras.layers.Add(name=f'res{i}')([stage_input, y])
+        x = PaddedMaxPool2D(name=f'pool{i}')(y)
+    return keras.Model(image, _encoder_head(spec, x), name='encoder')
+
+
+def _hidden_input(spec):
+    g = spec.grid_size
+    return keras.Input((g, g, g, spec.hidden), name='hidden')
+
+
+def simple_decoder(spec):
+    """GRUNet / LSTM nets: unpool, conv 128; unpool, conv 128; unpool, conv 64; conv 32; conv 2."""
+    f = spec.decoder_filters
+    hidden = _hidden_input(spec)
+    x = hidden
+    for i, filters in zip((7, 8, 9), f[:3]):
+        x = Unpool3D(name=f'unpool{i}')(x)
+        x = conv3d(filters, 3, f'conv{i}')(x)
+        x = _lrelu(spec, f'rect{i}')(x)
+    x = conv3d(f[3], 3, 'conv10')(x)
+    x = _lrelu(spec, 'rect10')(x)
+    logits = conv3d(N_CLASSES, 3, 'conv11')(x)
+    return keras.Model(hidden, logits, name='decoder')
+
+
+def residual_decoder(spec):
+    """ResidualGRUNet decoder, with its quirk kept: conv10c reads rect10a, not the block input."""
+    f = spec.decoder_filters
+    hidden = _hidden_input(spec)
+    x = hidden
+    for i, filters in zip((7, 8), f[:2]):
+        unpooled = Unpool3D(name=f'unpool{i}')(x)
+        y = conv3d(filters, 3, f'conv{i}a')(unpooled)
+        y = _lrelu(spec, f'rect{i}a')(y)
+        y = conv3d(filters, 3, f'conv{i}b')(y)
+        y = _lrelu(spec, f'rect{i}')(y)
+        x = keras.layers.Add(name=f'res{i}')([unpooled, y])
+    unpooled = Unpool3D(name='unpool9')(x)
+    y = conv3d(f[2], 3, 'conv9a')(unpooled)
+    y = _lrelu(spec, 'rect9a')(y)
+    y = conv3d(f[2], 3, 'conv9b')(y)
+    y = _lrelu(spec, 'rect9')(y)
+    shortcut = conv3d(f[2], 1, 'conv9c')(unpooled)
+    x = keras.layers.Add(name='res9')([shortcut, y])
+    y = conv3d(f[3], 3, 'conv10a')(x)
+    rect10a = _lrelu(spec, 'rect10a')(y)
+    y = conv3d(f[3], 3, 'conv10b')(rect10a)
+    y = _lrelu(spec, 'rect10')(y)
+    shortcut = conv3d(f[3], 3, 'conv10c')(rect10a)   # sic: applied to rect10a in the release
+    x = keras.layers.Add(name='res10')([shortcut, y])
+    logits = conv3d(N_CLASSES, 3, 'conv11')(x)
+    return keras.Model(hidden, logits, name='decoder')
+
+
+def assemble(spec, encoder, cell, decoder, batch_size=None, stateful=False):
+    """Wire encoder -> recurrence -> decoder -> softmax into one Functional model named spec.name."""
+    images = keras.Input((None, spec.img_size, spec.img_size, 3), batch_size=batch_size, name='images')
+    features = ViewEncoder(encoder, name='view_encoder')(images)
+    hidden = ViewRecurrence(cell, stateful=stateful, name='recurrence')(features)
+    logits = decoder(hidden)
+    probabilities = VoxelSoftmax(name='softmax')(logits)
+    return keras.Model(images, probabilities, name=spec.name)

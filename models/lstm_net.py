@@ -1,0 +1,10 @@
+"""LSTM nets of the paper: simple encoder, 3D conv-LSTM without output gate, simple decoder
+(Table 1: 3D-LSTM-1, 3D-LSTM-3). The release removed them; the paper and the deleted
+mv_lstm_net.py fix the cell, and the encoder/decoder are GRUNet's."""
+from lib.layers import ConvLSTMCell3D
+from models.common import assemble, simple_decoder, simple_encoder
+
+
+def build_lstm_net(spec, batch_size=None, stateful=False):
+    cell = ConvLSTMCell3D(spec.grid_size, spec.hidden, spec.recurrent_kernel, name='lstm')
+    return assemble(spec, simple_encoder(spec), cell, simple_decoder(spec), batch_size, stateful)

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The one entry point of the project.
+# On first use it builds .venv from requirements.txt (nothing else is needed on a fresh machine),
+# then hands the command to the Python CLI (lib/cli.py); `check` runs the test suite.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+VENV="$ROOT/.venv"
+PYTHON="${PYTHON:-python3}"
+STAMP="$VENV/.requirements.sha256"
+
+usage() {
+  cat <<'EOF'
+usage: ./run.sh COMMAND [ARGS...]
+
+commands:
+  check                 run the test suite (pytest)
+  summary NET           print a network's Keras summary (lstm_1 gru_1 lstm_3 gru_3 res_gru_3)
+  train                 train a network          (./run.sh train --help)
+  test                  evaluate weights         (./run.sh test --help)
+  demo IMG [IMG ...]    reconstruct your own images
+  convert IN.npy OUT    convert the original released weights to Keras
+  calibrate ROOT        check the camera model against a ShapeNet copy
+  check-data ROOT       list the bad models of a dataset tree
+  generate-data         make the embedded dataset
+  bench                 performance benchmark
+  compare               reproduce the architecture comparison (Table 1)
+  setup                 (re)build .venv only
+EOF
+}
+
+ensure_venv() {
+  local want
+  want="$(sha256sum requirements.txt | cut -d' ' -f1)"
+  if [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
+    return 0
+  fi
+  echo "run.sh: setting up $VENV from requirements.txt (first use; a few minutes)..." >&2
+  [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip >&2
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r requirements.txt >&2
+  # The stamp is written last: an interrupted install is redone on the next call.
+  echo "$want" > "$STAMP"
+  echo "run.sh: $VENV ready." >&2
+}
+
+if [[ $# -eq 0 ]]; then
+  usage >&2
+  exit 2
+fi
+
+cmd="$1"; shift
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+
+case "$cmd" in
+  -h|--help|help)
+    usage; exit 0 ;;
+  setup)
+    ensure_venv; exec "$VENV/bin/python" -m lib.cli setup "$@" ;;
+  check)
+    ensure_venv; exec "$VENV/bin/python" -m pytest -q "$@" tests ;;
+  summary|train|test|demo|convert|calibrate|check-data|generate-data|bench|compare)
+    ensure_venv; exec "$VENV/bin/python" -m lib.cli "$cmd" "$@" ;;
+  *)
+    echo "run.sh: unknown command '$cmd'" >&2
+    usage >&2
+    exit 2 ;;
+esac
