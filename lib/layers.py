@@ -7,7 +7,7 @@ D, H, W are the voxel axes x, y, z of ShapeNetVox32 after the loader's x-z-y -> 
   ConvGRUCell3D     3D convolutional GRU (released code: u multiplies the previous state)
   ConvLSTMCell3D    3D convolutional LSTM without output gate (paper eq. 3)
   ViewRecurrence    runs a cell over a variable number of views from a zero state (or kept state)
-  ViewEncoder       applies a per-image encoder to every view by folding views into the batch
+  FoldViews, UnfoldViews   fold views into the batch around the per-image encoder
   Unpool3D          x2 unpooling by zero insertion (values at even indices)
   PaddedMaxPool2D   Theano's 2x2 max pooling with one pixel of padding: 127->64->33->17->9->5->3
   VoxelSoftmax      2-class softmax per voxel
@@ -249,34 +249,33 @@ class ViewRecurrence(keras.layers.Layer):
 
 
 @register
-class ViewEncoder(keras.layers.Layer):
-    """Applies a per-image encoder to every view: (batch, views, H, W, 3) -> (batch, views, F).
+class FoldViews(keras.layers.Layer):
+    """(batch, views, ...) -> (batch * views, ...), so a per-image encoder sees all views as one batch.
 
-    Views are folded into the batch, so all views of a minibatch go through the encoder as one
-    batch (the encoder does not depend on the recurrent state, so this equals encoding them in turn).
+    The encoder does not depend on the recurrent state, so encoding every view in one batch equals
+    encoding them in turn inside the view loop (and is much faster).
     """
 
-    def __init__(self, encoder, **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(encoder, dict):
-            encoder = keras.saving.deserialize_keras_object(encoder)
-        self.encoder = encoder
-
-    def build(self, input_shape):
-        if not self.encoder.built:
-            self.encoder.build((None,) + tuple(input_shape[2:]))
-
-    def call(self, views, training=None):
-        shape = ops.shape(views)
-        folded = ops.reshape(views, (-1,) + tuple(views.shape[2:]))
-        features = self.encoder(folded, training=training)
-        return ops.reshape(features, (shape[0], shape[1], features.shape[-1]))
+    def call(self, views):
+        return ops.reshape(views, (-1,) + tuple(views.shape[2:]))
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[1], self.encoder.output_shape[-1])
+        b, v = input_shape[:2]
+        return (None if b is None or v is None else b * v,) + tuple(input_shape[2:])
 
-    def get_config(self):
-        return {**super().get_config(), 'encoder': keras.saving.serialize_keras_object(self.encoder)}
+
+@register
+class UnfoldViews(keras.layers.Layer):
+    """Inverse of FoldViews: [(batch * views, F), views tensor (batch, views, ...)] -> (batch, views, F)."""
+
+    def call(self, inputs):
+        features, views = inputs
+        shape = ops.shape(views)
+        return ops.reshape(features, (shape[0], shape[1]) + tuple(features.shape[1:]))
+
+    def compute_output_shape(self, input_shape):
+        features_shape, views_shape = input_shape
+        return tuple(views_shape[:2]) + tuple(features_shape[1:])
 
 
 @register

@@ -4,7 +4,7 @@ Layer names are the original release's (conv1a, conv2c, fc7, t_x_s_update, conv7
 so weights map one to one to its files. A network is a Functional model
 
     images (batch, views, 127, 127, 3)
-      -> encoder   (nested model, applied to every view: ViewEncoder)  -> (batch, views, 1024)
+      -> encoder   (nested model, every view at once: FoldViews/UnfoldViews) -> (batch, views, 1024)
       -> recurrence (ViewRecurrence over a GRU or LSTM cell)           -> (batch, 4, 4, 4, 128)
       -> decoder   (nested model)                                       -> logits (batch, 32, 32, 32, 2)
       -> softmax                                                        -> probabilities
@@ -13,7 +13,7 @@ import dataclasses
 
 import keras
 
-from lib.layers import (PaddedMaxPool2D, Unpool3D, ViewEncoder, ViewRecurrence, VoxelSoftmax,
+from lib.layers import (FoldViews, PaddedMaxPool2D, Unpool3D, UnfoldViews, ViewRecurrence, VoxelSoftmax,
                         original_bias_initializer, original_kernel_initializer)
 
 ENCODER_FILTERS = (96, 128, 256, 256, 256, 256)   # conv1 .. conv6
@@ -188,8 +188,31 @@ def residual_decoder(spec):
 def assemble(spec, encoder, cell, decoder, batch_size=None, stateful=False):
     """Wire encoder -> recurrence -> decoder -> softmax into one Functional model named spec.name."""
     images = keras.Input((None, spec.img_size, spec.img_size, 3), batch_size=batch_size, name='images')
-    features = ViewEncoder(encoder, name='view_encoder')(images)
+    per_image = encoder(FoldViews(name='fold_views')(images))
+    features = UnfoldViews(name='unfold_views')([per_image, images])
     hidden = ViewRecurrence(cell, stateful=stateful, name='recurrence')(features)
     logits = decoder(hidden)
     probabilities = VoxelSoftmax(name='softmax')(logits)
     return keras.Model(images, probabilities, name=spec.name)
+
+
+def trace(model, images):
+    """Run a network stage by stage (eagerly) and return what each stage made.
+
+    images: (batch, views, H, W, 3). Returns a dict of numpy-convertible tensors:
+      fc7 (batch, views, F), hidden (batch, views, G, G, G, C) after each view, gates (the GRU
+      update gate or LSTM input gate per view, same shape), logits and probabilities of the final
+      state (batch, N, N, N, 2).
+    """
+    from keras import ops
+    images = ops.convert_to_tensor(images)
+    batch, views = images.shape[0], images.shape[1]
+    fc7 = model.get_layer('encoder')(ops.reshape(images, (-1,) + tuple(images.shape[2:])))
+    fc7 = ops.reshape(fc7, (batch, views, -1))
+    recurrence = model.get_layer('recurrence')
+    _, hidden, gates = recurrence.run(fc7)
+    hidden = ops.transpose(hidden, (1, 0, 2, 3, 4, 5))
+    gates = ops.transpose(gates, (1, 0, 2, 3, 4, 5))
+    logits = model.get_layer('decoder')(hidden[:, -1])
+    return {'fc7': fc7, 'hidden': hidden, 'gates': gates, 'logits': logits,
+            'probabilities': ops.softmax(logits, axis=-1)}
