@@ -183,7 +183,8 @@ class ViewRecurrence(keras.layers.Layer):
 
     def build(self, input_shape):
         batch_size, _, n_features = input_shape
-        self.cell.build((batch_size, n_features))
+        if not self.cell.built:   # a cell may be shared with another recurrence
+            self.cell.build((batch_size, n_features))
         if self.stateful:
             if batch_size is None:
                 raise ValueError('a stateful ViewRecurrence needs a fixed batch size '
@@ -192,6 +193,13 @@ class ViewRecurrence(keras.layers.Layer):
                 self.add_weight(name=f'state_{i}', shape=(batch_size,) + self.cell.state_shape,
                                 initializer='zeros', trainable=False)
                 for i in range(self.cell.n_states)]
+
+    # The kept state is not a weight: stateful and plain networks share one weights file.
+    def save_own_variables(self, store):
+        pass
+
+    def load_own_variables(self, store):
+        pass
 
     def reset_state(self):
         """Forget every view seen so far (stateful mode)."""

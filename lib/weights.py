@@ -19,19 +19,16 @@ class WeightsError(ValueError):
 
 
 def _spec_dict(model):
+    """The spec of a network as stored in its weights files (plus a readable description)."""
     spec = getattr(model, 'spec', None)
     if spec is None:
-        return {'name': model.name}
+        return {'name': model.name, 'description': model.name}
     import dataclasses
-    return dataclasses.asdict(spec)
+    return {**dataclasses.asdict(spec), 'description': spec.describe()}
 
 
 def _describe(d):
-    text = d.get('name', '?')
-    if 'width' in d:
-        text += f" (width {d['width']:g}, hidden {d['grid_size']}^3x{d['hidden_channels']}"
-        text += f", recurrent kernel {d['recurrent_kernel']})"
-    return text
+    return d.get('description') or d.get('name', '?')
 
 
 def atomic_write(path, write):
@@ -105,7 +102,7 @@ def load_weights(model, path):
 # ---------------------------------------------------------------------------------------------
 # The original release's weights file
 
-def _original_name(variable_path):
+def original_name(variable_path):
     """'recurrence/gru/t_x_s_update/Wx' -> 't_x_s_update.Wx'; 'conv1a/kernel' -> 'conv1a.W'."""
     layer, var = variable_path.split('/')[-2:]
     return f"{layer}.{ {'kernel': 'W', 'bias': 'b'}.get(var, var) }"
@@ -138,7 +135,7 @@ def convert_original(model, arrays):
         array = np.asarray(array)
         want = original_shape(var)
         if tuple(array.shape) != want:
-            raise WeightsError(f'array {i} ({_original_name(var.path)}): expected shape {want}, '
+            raise WeightsError(f'array {i} ({original_name(var.path)}): expected shape {want}, '
                                f'got {tuple(array.shape)}')
         last = var.path.split('/')[-1]
         if last == 'Wx':

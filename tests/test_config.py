@@ -1,0 +1,79 @@
+"""The config tree: the original's defaults, YAML merge, --set, and clear errors."""
+import pytest
+
+from lib.config import ConfigError, dump_config, get_default_config, learning_rate_at, load_config
+
+
+def test_defaults_are_the_originals():
+    cfg = get_default_config()
+    assert (cfg.CONST.IMG_W, cfg.CONST.IMG_H, cfg.CONST.N_VOX, cfg.CONST.N_VIEWS) == (127, 127, 32, 5)
+    assert cfg.CONST.BATCH_SIZE == 36
+    assert cfg.TRAIN.DEFAULT_LEARNING_RATE == 1e-4 and cfg.TRAIN.WEIGHT_DECAY == 5e-5
+    assert cfg.TRAIN.NUM_ITERATION == 60000
+    assert cfg.TRAIN.NO_BG_COLOR_RANGE == [[225, 255]] * 3 and cfg.TEST.NO_BG_COLOR_RANGE == [[240, 240]] * 3
+    assert (cfg.TRAIN.PAD_X, cfg.TRAIN.PAD_Y, cfg.TRAIN.FLIP, cfg.TRAIN.RANDOM_CROP) == (10, 10, True, True)
+    assert cfg.TEST.VOXEL_THRESH == [0.4]
+    assert cfg.NETWORK.LEAKY_SLOPE == 0.01 and cfg.NETWORK.WIDTH == 1.0
+    assert cfg.TRAIN.DATASET_PORTION == [0.0, 0.8] and cfg.TEST.DATASET_PORTION == [0.8, 1.0]
+
+
+def test_learning_rate_steps():
+    cfg = get_default_config()
+    assert learning_rate_at(cfg, 0) == 1e-4
+    assert learning_rate_at(cfg, 19999) == 1e-4
+    assert learning_rate_at(cfg, 20000) == 1e-5
+    assert learning_rate_at(cfg, 60000) == 1e-6
+
+
+def test_yaml_files_merge_in_order_then_set_pairs(tmp_path):
+    a = tmp_path / 'a.yaml'
+    a.write_text('CONST:\n  BATCH_SIZE: 8\nNETWORK:\n  NAME: gru_3\n  WIDTH: 0.5\n')
+    b = tmp_path / 'b.yaml'
+    b.write_text('CONST:\n  BATCH_SIZE: 4\nTRAIN:\n  LEARNING_RATES: {1000: 0.00001}\n')
+    cfg = load_config([str(a), str(b)], [('NETWORK.WIDTH', '0.25'), ('TEST.VOXEL_THRESH', '[0.3, 0.4]')])
+    assert cfg.CONST.BATCH_SIZE == 4 and cfg.NETWORK.NAME == 'gru_3'
+    assert cfg.NETWORK.WIDTH == 0.25 and cfg.TEST.VOXEL_THRESH == [0.3, 0.4]
+    assert cfg.TRAIN.LEARNING_RATES == {'1000': 1e-5}
+    assert learning_rate_at(cfg, 1000) == 1e-5
+    # a dumped config loads back to the same tree
+    c = tmp_path / 'c.yaml'
+    c.write_text(dump_config(cfg))
+    assert load_config([str(c)]) == cfg
+
+
+def test_int_is_accepted_for_a_float_and_strings_stay_strings():
+    cfg = load_config(set_pairs=[('TRAIN.WEIGHT_DECAY', '0'), ('DIR.OUT_PATH', '2016'),
+                                 ('DIR.DATASET_ROOT', '/data/ShapeNet')])
+    assert cfg.TRAIN.WEIGHT_DECAY == 0.0 and isinstance(cfg.TRAIN.WEIGHT_DECAY, float)
+    assert cfg.DIR.OUT_PATH == '2016' and cfg.DIR.DATASET_ROOT == '/data/ShapeNet'
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('TRAIN.BATCHSIZE', '3', 'unknown config key TRAIN.BATCHSIZE'),
+    ('NOPE.X', '3', 'unknown config key NOPE'),
+    ('CONST.BATCH_SIZE', 'eight', 'config key CONST.BATCH_SIZE: expected int'),
+    ('CONST.BATCH_SIZE', '2.5', 'config key CONST.BATCH_SIZE: expected int'),
+    ('TRAIN.FLIP', '1', 'config key TRAIN.FLIP: expected bool'),
+    ('TEST.VOXEL_THRESH', '[0.3, high]', r'config key TEST.VOXEL_THRESH\[1\]: expected float'),
+    ('TRAIN', '3', 'is a section'),
+])
+def test_bad_set_pairs_name_the_key(key, value, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(set_pairs=[(key, value)])
+
+
+def test_bad_yaml_files_name_the_file_and_key(tmp_path):
+    bad_key = tmp_path / 'bad_key.yaml'
+    bad_key.write_text('TRAIN:\n  NUM_ITERATIONS: 5\n')
+    with pytest.raises(ConfigError, match='bad_key.yaml: unknown config key TRAIN.NUM_ITERATIONS'):
+        load_config([str(bad_key)])
+    bad_type = tmp_path / 'bad_type.yaml'
+    bad_type.write_text('CONST:\n  N_VIEWS: [1, 2]\n')
+    with pytest.raises(ConfigError, match='CONST.N_VIEWS: expected int'):
+        load_config([str(bad_type)])
+    with pytest.raises(ConfigError, match='cannot read config file .*missing.yaml'):
+        load_config([str(tmp_path / 'missing.yaml')])
+    broken = tmp_path / 'broken.yaml'
+    broken.write_text('CONST: [unclosed\n')
+    with pytest.raises(ConfigError, match='not valid YAML'):
+        load_config([str(broken)])

@@ -1,0 +1,157 @@
+"""The five networks: structure, parameter counts, variable views, gradients, saving and loading."""
+import subprocess
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from lib.config import load_config
+from lib.weights import WeightsError, load_weights, original_name, save_weights
+from models import NETWORKS, UnknownNetwork, build_network, canonical_name, spec_from_config
+from models.common import trace
+from tests.conftest import REPO
+
+TINY = dict(width=0.125)   # every channel count / 8: fast on a CPU, same structure
+RNG = np.random.default_rng(1)
+
+
+def images(batch, views):
+    return RNG.random((batch, views, 127, 127, 3), dtype=np.float32)
+
+
+@pytest.mark.parametrize('name, count', [
+    ('res_gru_3', 35_968_706), ('gru_3', 32_207_266), ('lstm_3', 32_207_266),
+    ('gru_1', 30_929_314), ('lstm_1', 30_929_314)])
+def test_parameter_counts_match_the_release(name, count):
+    assert build_network(name).count_params() == count
+
+
+def test_weight_order_and_names_match_the_original_file(golden_dir):
+    import json
+    for tag, name in [('res_gru_net', 'res_gru_3'), ('gru_net', 'gru_3')]:
+        params = json.loads((golden_dir / f'{tag}_params.json').read_text())
+        model = build_network(name)
+        ours = [original_name(v.path) for v in model.trainable_weights]
+        assert ours == [p['name'] for p in params]
+        assert [int(np.prod(v.shape)) for v in model.trainable_weights] == [p['size'] for p in params]
+
+
+def test_aliases_and_unknown_names():
+    assert canonical_name('ResidualGRUNet') == 'res_gru_3'
+    assert canonical_name('GRUNet') == 'gru_3'
+    with pytest.raises(UnknownNetwork, match='known: lstm_1'):
+        canonical_name('vgg')
+
+
+def test_config_values_reach_the_network():
+    cfg = load_config(set_pairs=[('NETWORK.NAME', 'gru_1'), ('NETWORK.WIDTH', '0.25'),
+                                 ('NETWORK.LEAKY_SLOPE', '0.1'), ('NETWORK.HIDDEN_CHANNELS', '64')])
+    model = build_network(spec_from_config(cfg))
+    assert model.name == 'gru_1'
+    assert model.get_layer('encoder').get_layer('conv1').filters == 24
+    assert model.get_layer('encoder').get_layer('rect1').negative_slope == pytest.approx(0.1)
+    assert model.get_layer('recurrence').cell.state_shape == (4, 4, 4, 16)
+    cfg.NETWORK.GRID_SIZE = 2
+    with pytest.raises(ValueError, match='32'):
+        spec_from_config(cfg)
+
+
+@pytest.mark.parametrize('name', list(NETWORKS))
+def test_any_number_of_views_and_one_view_equals_the_stages_by_hand(name):
+    model = build_network(name, **TINY)
+    for views in (1, 5):
+        x = images(2, views)
+        p = np.asarray(model(x))
+        assert p.shape == (2, 32, 32, 32, 2)
+        np.testing.assert_allclose(p.sum(-1), 1.0, atol=1e-5)
+        stages = trace(model, x)
+        assert stages['hidden'].shape[1] == views
+        np.testing.assert_allclose(p, np.asarray(stages['probabilities']), atol=1e-5)
+    # one view by hand: encoder, the cell once from a zero state, decoder, softmax
+    x = images(1, 1)
+    feature = model.get_layer('encoder')(x[:, 0])
+    cell = model.get_layer('recurrence').cell
+    hidden, _, _ = cell(feature, cell.initial_states(1))
+    by_hand = keras.ops.softmax(model.get_layer('decoder')(hidden), axis=-1)
+    np.testing.assert_allclose(np.asarray(model(x)), np.asarray(by_hand), atol=1e-5)
+
+
+@pytest.mark.parametrize('name', ['res_gru_3', 'lstm_1'])
+def test_a_training_step_reaches_every_trainable_weight(name):
+    model = build_network(name, **TINY)
+    x = images(2, 2)   # two views: gates that multiply the previous state see a non-zero state
+    y = RNG.random((2, 32, 32, 32)) < 0.3
+    from lib.layers import voxel_cross_entropy
+    with tf.GradientTape() as tape:
+        logits = trace(model, x)['logits']
+        loss = voxel_cross_entropy(y, logits)
+    grads = tape.gradient(loss, model.trainable_weights)
+    dead = [v.path for v, g in zip(model.trainable_weights, grads) if g is None or not np.any(np.asarray(g))]
+    assert not dead, f'no gradient reaches {dead}'
+
+
+def test_weights_round_trip_and_keras_file_round_trip(tmp_path):
+    model = build_network('res_gru_3', **TINY)
+    x = images(1, 3)
+    expected = np.asarray(model(x))
+    path = save_weights(model, str(tmp_path / 'tiny.weights.h5'))
+    other = build_network('res_gru_3', **TINY)
+    assert not np.allclose(np.asarray(other(x)), expected)
+    load_weights(other, path)
+    np.testing.assert_array_equal(np.asarray(other(x)), expected)
+
+    model.save(tmp_path / 'tiny.keras')
+    reloaded = keras.models.load_model(tmp_path / 'tiny.keras')
+    np.testing.assert_array_equal(np.asarray(reloaded(x)), expected)
+
+
+def test_stateful_network_refines_view_by_view(tmp_path):
+    model = build_network('gru_3', **TINY)
+    stateful = build_network('gru_3', batch_size=1, stateful=True, **TINY)
+    path = save_weights(model, str(tmp_path / 'w.weights.h5'))
+    load_weights(stateful, path)
+    x = images(1, 3)
+    for v in range(3):
+        np.testing.assert_allclose(np.asarray(stateful(x[:, v:v + 1])), np.asarray(model(x[:, :v + 1])), atol=1e-5)
+    stateful.get_layer('recurrence').reset_state()
+    np.testing.assert_allclose(np.asarray(stateful(x[:, 2:3])), np.asarray(model(x[:, 2:3])), atol=1e-5)
+
+
+def test_loading_another_networks_weights_fails_naming_both(tmp_path):
+    path = save_weights(build_network('gru_3', **TINY), str(tmp_path / 'gru.weights.h5'))
+    with pytest.raises(WeightsError) as err:
+        load_weights(build_network('res_gru_3', **TINY), path)
+    message = str(err.value)
+    assert 'gru_3' in message and 'res_gru_3' in message and '\n' not in message
+    with pytest.raises(WeightsError, match='width 0.25'):
+        load_weights(build_network('gru_3', width=0.25), path)
+    with pytest.raises(WeightsError, match='not found: .*missing.weights.h5'):
+        load_weights(build_network('gru_3', **TINY), str(tmp_path / 'missing.weights.h5'))
+
+
+def run_sh(*args, timeout=300):
+    return subprocess.run([str(REPO / 'run.sh'), *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=REPO)
+
+
+def test_summary_command_prints_the_total_parameter_count():
+    result = run_sh('summary', 'ResidualGRUNet')
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert 'conv10c' in result.stdout and 't_x_s_update' not in lines[-1]
+    assert lines[-1] == 'Total parameters of res_gru_3: 35,968,706'
+
+
+def test_summary_of_each_network_in_process(capsys):
+    from lib.cli import main
+    for name in NETWORKS:
+        assert main(['summary', name]) == 0
+        last = capsys.readouterr().out.strip().splitlines()[-1]
+        assert last.startswith(f'Total parameters of {name}: ')
+
+
+def test_unknown_command_and_unknown_network_exit_codes():
+    assert run_sh('frobnicate').returncode == 2
+    bad = run_sh('summary', 'vgg16')
+    assert bad.returncode == 1 and bad.stderr.strip().splitlines()[-1].startswith('error: unknown network')
