@@ -90,8 +90,34 @@ def cmd_summary(argv):
     return 0
 
 
+def cmd_convert(argv):
+    from lib.weights import convert_original, read_original_file, save_weights
+    from models import NETWORKS, build_network, spec_from_config
+    parser = argparse.ArgumentParser(
+        prog='./run.sh convert',
+        description="Convert the original release's Theano weights (.npy list of arrays) to Keras "
+                    "weights (.weights.h5). The released file holds ResidualGRUNet (res_gru_3).")
+    parser.add_argument('original', help='the original weights file, e.g. ResidualGRUNet.npy')
+    parser.add_argument('output', help='where to write the Keras weights (must end with .weights.h5)')
+    parser.add_argument('--net', default='res_gru_3', help='network of the file: ' + ', '.join(NETWORKS))
+    add_config_args(parser)
+    args = parser.parse_args(argv)
+    if not args.output.endswith('.weights.h5'):
+        raise CommandError(f'{args.output}: the output name must end with .weights.h5')
+    cfg = config_from_args(args)
+    cfg.NETWORK.NAME = args.net
+    model = build_network(spec_from_config(cfg))
+    arrays = read_original_file(args.original)
+    convert_original(model, arrays)
+    save_weights(model, args.output)
+    print(f'converted {len(arrays)} arrays ({sum(a.size for a in arrays):,} parameters) of '
+          f'{args.original} into {model.name}: {args.output}')
+    return 0
+
+
 COMMANDS = {
     'summary': cmd_summary,
+    'convert': cmd_convert,
 }
 
 
