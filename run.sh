@@ -57,7 +57,9 @@ case "$cmd" in
   -h|--help|help)
     usage; exit 0 ;;
   setup)
-    ensure_venv; exec "$VENV/bin/python" -m lib.cli setup "$@" ;;
+    ensure_venv
+    [[ $# -eq 0 ]] && exit 0
+    exec "$VENV/bin/python" -m lib.cli setup "$@" ;;
   check)
     ensure_venv; exec "$VENV/bin/python" -m pytest -q "$@" tests ;;
   summary|train|test|demo|convert|calibrate|check-data|generate-data|bench|compare)
