@@ -45,7 +45,10 @@ def _expected_errors():
     from lib.binvox_rw import BinvoxError
     from lib.config import ConfigError
     from lib.weights import WeightsError
-    errors = [CommandError, ConfigError, WeightsError, BinvoxError, FileNotFoundError]
+    from lib.solver import TrainingDiverged
+    from lib.train_net import RunMismatch
+    errors = [CommandError, ConfigError, WeightsError, BinvoxError, FileNotFoundError, TrainingDiverged,
+              RunMismatch]
     try:
         from models import UnknownNetwork
         errors.append(UnknownNetwork)
@@ -115,9 +118,201 @@ def cmd_convert(argv):
     return 0
 
 
+def cmd_check_data(argv):
+    from lib.data_process import all_models, check_models
+    parser = argparse.ArgumentParser(
+        prog='./run.sh check-data',
+        description='Decode every voxel file and rendering of a dataset tree (ShapeNet layout); print '
+                    'one line per bad model (file: problem) and a summary; exit 1 if any is bad.')
+    parser.add_argument('root', help='folder holding ShapeNetRendering/ and ShapeNetVox32/')
+    parser.add_argument('--all-problems', action='store_true',
+                        help='print every problem of a bad model, not only the first')
+    parser.add_argument('--workers', type=int, default=os.cpu_count() or 2, help='decoding threads')
+    add_config_args(parser)
+    args = parser.parse_args(argv)
+    cfg = config_from_args(args)
+    cfg.DIR.DATASET_ROOT = os.path.abspath(args.root)
+    pairs = all_models(cfg)
+    bad = 0
+    for (synset, model), problems in check_models(cfg, pairs, args.workers):
+        if not problems:
+            continue
+        bad += 1
+        shown = problems if args.all_problems else problems[:1]
+        more = len(problems) - len(shown)
+        for line in shown:
+            print(line + (f' (+{more} more problems in {synset}/{model})' if more else ''))
+    categories = len({synset for synset, _ in pairs})
+    print(f'check-data: {len(pairs)} models in {categories} categories under {cfg.DIR.DATASET_ROOT}: '
+          f'{bad} bad' + ('' if bad else ', all good'))
+    return 1 if bad else 0
+
+
+DEFAULT_TRAIN_CFG = 'experiments/cfgs/cpu_default.yaml'
+
+
+def _repo_path(path):
+    from lib.data_io import repo_path
+    return repo_path(path)
+
+
+def _network_from_cfg(cfg, net=None):
+    from models import build_network, spec_from_config
+    if net:
+        cfg.NETWORK.NAME = net
+    return build_network(spec_from_config(cfg))
+
+
+def _ensure_dataset(cfg, log=print):
+    """The embedded dataset is generated on first use when no ShapeNet root is configured."""
+    from lib.data_io import dataset_root
+    root = dataset_root(cfg)
+    if not cfg.DIR.DATASET_ROOT:
+        from datasets.embedded import ensure_embedded_dataset
+        ensure_embedded_dataset(cfg, root)
+    return root
+
+
+def _dataset_meta(cfg):
+    from lib.data_io import dataset_root
+    root = dataset_root(cfg)
+    if cfg.DIR.DATASET_ROOT:
+        return {'dataset': f'ShapeNet layout at {root}', 'dataset_kind': 'shapenet', 'dataset_short': 'ShapeNet'}
+    return {'dataset': f'embedded dataset at {root}', 'dataset_kind': 'embedded', 'dataset_short': 'embedded data'}
+
+
+def _command_line(name, argv):
+    import shlex
+    return ' '.join(['./run.sh', name] + [shlex.quote(a) for a in argv])
+
+
+def cmd_train(argv):
+    from lib.data_io import category_model_pairs
+    from lib.test_net import evaluate
+    from lib.train_net import train
+    parser = argparse.ArgumentParser(
+        prog='./run.sh train',
+        description=f'Train a network. Without --cfg it uses {DEFAULT_TRAIN_CFG} (the embedded dataset, '
+                    'generated on first use, and a reduced-width network that trains on a 2-core CPU in '
+                    'about an hour); experiments/cfgs/paper.yaml is the paper\'s setting. Rerunning the '
+                    'same command resumes from the latest checkpoint in --out.')
+    add_config_args(parser)
+    parser.add_argument('--net', help='network name (NETWORK.NAME)')
+    parser.add_argument('--out', help='output folder (DIR.OUT_PATH)')
+    parser.add_argument('--iter', type=int, help='number of iterations (TRAIN.NUM_ITERATION)')
+    parser.add_argument('--data', help='dataset root with ShapeNetRendering/ and ShapeNetVox32/ (DIR.DATASET_ROOT)')
+    parser.add_argument('--weights', help='start from these .weights.h5 (fine-tuning)')
+    args = parser.parse_args(argv)
+    if not args.cfg:
+        args.cfg = [_repo_path(DEFAULT_TRAIN_CFG)]
+    extra = {'NETWORK.NAME': args.net, 'DIR.OUT_PATH': args.out, 'TRAIN.NUM_ITERATION': args.iter,
+             'DIR.DATASET_ROOT': os.path.abspath(args.data) if args.data else None,
+             'CONST.WEIGHTS': args.weights}
+    cfg = config_from_args(args, **{k: (str(v) if v is not None else None) for k, v in extra.items()})
+    _ensure_dataset(cfg)
+    import keras
+    keras.utils.set_random_seed(cfg.CONST.RNG_SEED)   # the initial weights are part of the run
+    network = _network_from_cfg(cfg)
+    train_pairs = category_model_pairs(cfg, cfg.TRAIN.DATASET_PORTION)
+    test_pairs = category_model_pairs(cfg, cfg.TEST.DATASET_PORTION)
+    # validation: an even spread of test models, all N_VIEWS first views, the first threshold
+    step = max(1, len(test_pairs) // max(1, cfg.TEST.NUM_VALIDATION_MODELS))
+    val_pairs = test_pairs[::step][:cfg.TEST.NUM_VALIDATION_MODELS]
+    threshold = cfg.TEST.VOXEL_THRESH[0]
+
+    def validate(iteration):
+        result = evaluate(network, cfg, val_pairs, view_counts=[cfg.CONST.N_VIEWS], thresholds=[threshold],
+                          batch_size=cfg.TEST.BATCH_SIZE)
+        s = result.summary()
+        key = f'{cfg.CONST.N_VIEWS}@{threshold:g}'
+        return {'loss': s['loss'][str(cfg.CONST.N_VIEWS)], 'iou': s['mean_over_categories'][key],
+                'what': f'{len(result.models)} test models, {cfg.CONST.N_VIEWS} views, IoU at {threshold:g}'}
+
+    out_dir = _repo_path(cfg.DIR.OUT_PATH)
+    train(cfg, network, train_pairs, out_dir, validate=validate if val_pairs else None,
+          initial_weights=cfg.CONST.WEIGHTS or None)
+    return 0
+
+
+def _parse_list(text, kind, flag):
+    try:
+        values = [kind(v) for v in text.split(',') if v.strip()]
+    except ValueError:
+        raise CommandError(f'{flag}: expected a comma-separated list of {kind.__name__}s, got {text!r}') from None
+    if not values:
+        raise CommandError(f'{flag}: empty list')
+    return values
+
+
+def cmd_test(argv):
+    from lib.data_io import category_model_pairs
+    from lib.test_net import VIEWS_NOTE, evaluate, mean_shape_baseline, write_reports
+    from lib.weights import load_weights, read_spec
+    from models import paper_name
+    parser = argparse.ArgumentParser(
+        prog='./run.sh test',
+        description='Evaluate weights on the test split: IoU per category for every number of views and '
+                    'threshold, written to results.json, results.md, iou_vs_views.png and reconstructions.png.')
+    parser.add_argument('--weights', required=True, help='.weights.h5 to evaluate')
+    parser.add_argument('--out', help='report folder (default: next to the weights, test_<name>/)')
+    parser.add_argument('--views', default='1,2,3,4,5', help='numbers of views (default 1,2,3,4,5)')
+    parser.add_argument('--thresholds', default='0.2,0.3,0.4,0.5', help='IoU thresholds (default 0.2,0.3,0.4,0.5)')
+    parser.add_argument('--net', help='network name (default: the one stored in the weights file)')
+    parser.add_argument('--data', help='dataset root (DIR.DATASET_ROOT); default: the embedded dataset')
+    parser.add_argument('--limit', type=int, default=0, help='evaluate only the first N test models (0 = all)')
+    add_config_args(parser)
+    args = parser.parse_args(argv)
+    views = _parse_list(args.views, int, '--views')
+    thresholds = _parse_list(args.thresholds, float, '--thresholds')
+    if min(views) < 1:
+        raise CommandError('--views: numbers of views start at 1')
+    weights = os.path.abspath(args.weights)
+    if not os.path.isfile(weights):
+        raise CommandError(f'weights file not found: {args.weights}')
+    stored = read_spec(weights) or {}
+    cfg = config_from_args(args, **{'DIR.DATASET_ROOT': os.path.abspath(args.data) if args.data else None})
+    if stored and not args.net:
+        # the network's structure comes from the file; the config may not repeat it
+        cfg.NETWORK.NAME = stored['name']
+        cfg.NETWORK.WIDTH = float(stored['width'])
+        cfg.NETWORK.HIDDEN_CHANNELS = int(stored['hidden_channels'])
+        cfg.NETWORK.GRID_SIZE = int(stored['grid_size'])
+        cfg.NETWORK.LEAKY_SLOPE = float(stored['leaky_slope'])
+    _ensure_dataset(cfg)
+    network = _network_from_cfg(cfg, args.net)
+    load_weights(network, weights)
+    pairs = category_model_pairs(cfg, cfg.TEST.DATASET_PORTION)
+    if args.limit:
+        pairs = pairs[:args.limit]
+    out_dir = args.out or os.path.join(os.path.dirname(weights), 'test_' + os.path.basename(weights).split('.')[0])
+    print(f'evaluating {network.name} ({weights}) on {len(pairs)} test models; {VIEWS_NOTE}')
+
+    def progress(done, total, seconds):
+        end = '\n' if done >= total else ''
+        print(f'\r  {done}/{total} models, {seconds:.0f} s', end=end, flush=True)
+
+    result = evaluate(network, cfg, pairs, views, thresholds, batch_size=cfg.TEST.BATCH_SIZE, n_examples=6,
+                      progress=progress)
+    if not result.models:
+        raise CommandError('no test model could be evaluated')
+    import datetime
+    meta = {'network': network.name, 'paper_name': paper_name(network.name), 'weights': weights,
+            'command': _command_line('test', argv), 'date': datetime.date.today().isoformat(),
+            'spec': stored, **_dataset_meta(cfg),
+            'baseline': mean_shape_baseline(cfg, category_model_pairs(cfg, cfg.TRAIN.DATASET_PORTION),
+                                            result, thresholds)}
+    markdown = write_reports(out_dir, result, meta)
+    print(markdown)
+    print(f'reports written to {out_dir}/ (results.json, results.md, iou_vs_views.png, reconstructions.png)')
+    return 0
+
+
 COMMANDS = {
     'summary': cmd_summary,
+    'check-data': cmd_check_data,
     'convert': cmd_convert,
+    'train': cmd_train,
+    'test': cmd_test,
 }
 
 

@@ -71,6 +71,7 @@ _DEFAULTS = {
     'DIR': {
         'DATASET': 'datasets/shapenet_1000.json',  # categories (and optional model lists)
         'DATASET_ROOT': '',      # folder with ShapeNetRendering/ and ShapeNetVox32/; '' = embedded
+        'EMBEDDED_ROOT': 'data/embedded',  # where the embedded (generated) dataset lives; relative = repo
         'RENDERING_PATH': '{root}/ShapeNetRendering/{category}/{model}/rendering',
         'VOXEL_PATH': '{root}/ShapeNetVox32/{category}/{model}/model.binvox',
         'OUT_PATH': 'output/default',
@@ -79,7 +80,6 @@ _DEFAULTS = {
         'DATASET_PORTION': [0.0, 0.8],
         'NUM_ITERATION': 60000,
         'NUM_RENDERING': 24,
-        'NUM_VALIDATION_ITERATIONS': 24,
         'VALIDATION_FREQ': 2000,
         'RANDOM_NUM_VIEWS': True,  # one number of views in 1..N_VIEWS per minibatch
         'NUM_WORKER': 2,
@@ -102,9 +102,12 @@ _DEFAULTS = {
         'LOSS_LIMIT': 2.0,           # stop if the loss exceeds it (or is NaN)
         'SAVE_FREQ': 10000,
         'PRINT_FREQ': 40,
+        'TENSORBOARD': True,         # write TensorBoard logs under the run's folder
     },
     'TEST': {
         'DATASET_PORTION': [0.8, 1.0],
+        'BATCH_SIZE': 8,             # models evaluated together
+        'NUM_VALIDATION_MODELS': 64, # test models used by the validation during training
         'NO_BG_COLOR_RANGE': [[240, 240], [240, 240], [240, 240]],
         'VOXEL_THRESH': [0.4],
     },
@@ -207,10 +210,3 @@ def dump_config(cfg):
     return yaml.safe_dump(cfg.to_dict(), sort_keys=False, default_flow_style=None)
 
 
-def learning_rate_at(cfg, iteration):
-    """The learning-rate step schedule of the original: DEFAULT, then each LEARNING_RATES step."""
-    rate = cfg.TRAIN.DEFAULT_LEARNING_RATE
-    for start, value in sorted(((int(k), v) for k, v in cfg.TRAIN.LEARNING_RATES.items())):
-        if iteration >= start:
-            rate = value
-    return rate

@@ -216,3 +216,23 @@ def trace(model, images):
     logits = model.get_layer('decoder')(hidden[:, -1])
     return {'fc7': fc7, 'hidden': hidden, 'gates': gates, 'logits': logits,
             'probabilities': ops.softmax(logits, axis=-1)}
+
+
+def logits_after_views(model, images, view_counts):
+    """Logits of the shape after the first n views, for each n in view_counts, in one pass.
+
+    The recurrence is causal, so the state after view n of a longer sequence is the state of the
+    first n views alone: the encoder and the view loop run once over max(view_counts) views and
+    only the decoder runs once per n. Returns {n: logits (batch, N, N, N, 2)}.
+    """
+    from keras import ops
+    images = ops.convert_to_tensor(images)
+    longest = max(view_counts)
+    if longest > images.shape[1]:
+        raise ValueError(f'asked for the shape after {longest} views of {images.shape[1]}')
+    images = images[:, :longest]
+    batch = images.shape[0]
+    fc7 = model.get_layer('encoder')(ops.reshape(images, (-1,) + tuple(images.shape[2:])))
+    _, hidden, _ = model.get_layer('recurrence').run(ops.reshape(fc7, (batch, longest, -1)))
+    decoder = model.get_layer('decoder')
+    return {n: decoder(hidden[n - 1]) for n in view_counts}

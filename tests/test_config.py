@@ -1,7 +1,7 @@
 """The config tree: the original's defaults, YAML merge, --set, and clear errors."""
 import pytest
 
-from lib.config import ConfigError, dump_config, get_default_config, learning_rate_at, load_config
+from lib.config import ConfigError, dump_config, get_default_config, load_config
 
 
 def test_defaults_are_the_originals():
@@ -17,14 +17,6 @@ def test_defaults_are_the_originals():
     assert cfg.TRAIN.DATASET_PORTION == [0.0, 0.8] and cfg.TEST.DATASET_PORTION == [0.8, 1.0]
 
 
-def test_learning_rate_steps():
-    cfg = get_default_config()
-    assert learning_rate_at(cfg, 0) == 1e-4
-    assert learning_rate_at(cfg, 19999) == 1e-4
-    assert learning_rate_at(cfg, 20000) == 1e-5
-    assert learning_rate_at(cfg, 60000) == 1e-6
-
-
 def test_yaml_files_merge_in_order_then_set_pairs(tmp_path):
     a = tmp_path / 'a.yaml'
     a.write_text('CONST:\n  BATCH_SIZE: 8\nNETWORK:\n  NAME: gru_3\n  WIDTH: 0.5\n')
@@ -34,7 +26,6 @@ def test_yaml_files_merge_in_order_then_set_pairs(tmp_path):
     assert cfg.CONST.BATCH_SIZE == 4 and cfg.NETWORK.NAME == 'gru_3'
     assert cfg.NETWORK.WIDTH == 0.25 and cfg.TEST.VOXEL_THRESH == [0.3, 0.4]
     assert cfg.TRAIN.LEARNING_RATES == {'1000': 1e-5}
-    assert learning_rate_at(cfg, 1000) == 1e-5
     # a dumped config loads back to the same tree
     c = tmp_path / 'c.yaml'
     c.write_text(dump_config(cfg))

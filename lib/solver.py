@@ -1,0 +1,281 @@
+"""Training as the original solver did it, on Keras' own machinery.
+
+- Adam (beta1 0.9, beta2 0.999, eps 1e-8) with the step schedule of TRAIN.LEARNING_RATES (Keras'
+  PiecewiseConstantDecay: iteration 20,000 itself still uses 1e-4, as in the original loop).
+- L2 weight decay added to the gradients of non-bias weights only: g + wd * w. It is implemented as
+  0.5 * wd * |w|^2 added to the loss (whose gradient is exactly wd * w), so the train step stays
+  Keras' own and backend-neutral; the reported loss is the voxel cross-entropy alone.
+- Checkpoints (network weights, optimizer state, iteration, data position) written atomically:
+  each into a temporary folder renamed into place, then the `latest` pointer replaced in one step.
+  A run killed at any moment, even mid-save, resumes from the latest complete checkpoint.
+"""
+import json
+import math
+import os
+import shutil
+import sys
+import time
+
+import keras
+import numpy as np
+from keras import ops
+
+from lib.layers import voxel_cross_entropy
+from lib.weights import atomic_write, load_weights, save_weights
+
+CHECKPOINTS = 'checkpoints'
+LATEST = 'latest'
+
+
+def learning_rate_schedule(train_cfg):
+    """DEFAULT_LEARNING_RATE, then each LEARNING_RATES step (iteration -> rate) after that iteration."""
+    steps = sorted((int(k), float(v)) for k, v in train_cfg.LEARNING_RATES.items())
+    if not steps:
+        return float(train_cfg.DEFAULT_LEARNING_RATE)
+    return keras.optimizers.schedules.PiecewiseConstantDecay(
+        boundaries=[s for s, _ in steps], values=[float(train_cfg.DEFAULT_LEARNING_RATE)] + [v for _, v in steps])
+
+
+def make_optimizer(train_cfg):
+    schedule = learning_rate_schedule(train_cfg)
+    if train_cfg.POLICY == 'adam':
+        return keras.optimizers.Adam(schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+    if train_cfg.POLICY == 'sgd':
+        return keras.optimizers.SGD(schedule, momentum=train_cfg.MOMENTUM)
+    raise ValueError(f'TRAIN.POLICY must be adam or sgd, got {train_cfg.POLICY!r}')
+
+
+def current_learning_rate(optimizer):
+    lr = optimizer.learning_rate
+    return float(np.asarray(lr))
+
+
+def is_decayed(variable):
+    """Weight decay applies to every trainable weight but the biases (1-D: conv/fc/transition b)."""
+    return len(variable.shape) > 1
+
+
+class LastValue(keras.metrics.Metric):
+    """A metric that reports the value of the latest batch (Keras metrics average otherwise)."""
+
+    def __init__(self, name, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.value = self.add_variable(shape=(), initializer='zeros', name='value')
+
+    def update_state(self, value):
+        self.value.assign(ops.cast(value, self.value.dtype))
+
+    def result(self):
+        return ops.convert_to_tensor(self.value)
+
+    def reset_state(self):
+        self.value.assign(0.0)
+
+
+class VoxelTrainer(keras.Model):
+    """Wraps a network for training: computes logits, the voxel loss and the weight decay.
+
+    The network itself (probabilities out) is what gets saved; the trainer only adds the loss.
+    """
+
+    def __init__(self, network, weight_decay=0.0, **kwargs):
+        super().__init__(name=f'{network.name}_trainer', **kwargs)
+        self.network = network
+        # The same layers up to the decoder's logits: the loss is computed from logits (stable).
+        self.logits_model = keras.Model(network.inputs, network.get_layer('softmax').input,
+                                        name=f'{network.name}_logits')
+        self.weight_decay = float(weight_decay)
+        self.voxel_loss = LastValue('voxel_loss')
+
+    def call(self, images, training=False):
+        return self.logits_model(images, training=training)
+
+    def decay_term(self):
+        squares = [ops.sum(ops.square(ops.cast(w, 'float32')))
+                   for w in self.network.trainable_weights if is_decayed(w)]
+        return 0.5 * self.weight_decay * ops.sum(ops.stack(squares))
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        loss = voxel_cross_entropy(y, y_pred)
+        self.voxel_loss.update_state(loss)
+        if self.weight_decay and training:
+            loss = loss + self.decay_term()
+        return loss
+
+    @property
+    def metrics(self):
+        return [self.voxel_loss]
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkpoints
+
+def _write_json(path, data):
+    def write(tmp):
+        with open(tmp, 'w') as f:
+            json.dump(data, f, indent=1)
+    atomic_write(path, write)
+
+
+def save_checkpoint(out_dir, network, optimizer, iteration, extra=None, keep=2):
+    """Write checkpoint `iteration` under out_dir/checkpoints and point `latest` at it."""
+    root = os.path.join(out_dir, CHECKPOINTS)
+    os.makedirs(root, exist_ok=True)
+    name = f'ckpt-{iteration:07d}'
+    final = os.path.join(root, name)
+    tmp = os.path.join(root, f'.{name}.partial')
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    save_weights(network, os.path.join(tmp, 'network.weights.h5'))
+    np.savez(os.path.join(tmp, 'optimizer.npz'),
+             **{f'{i:04d}': np.asarray(v) for i, v in enumerate(optimizer.variables)})
+    _write_json(os.path.join(tmp, 'state.json'), {
+        'iteration': int(iteration),
+        'optimizer_variables': [v.path for v in optimizer.variables],
+        **(extra or {})})
+    _fsync_dir(tmp)
+    # Tests set R2N2_SAVE_DELAY=ITERATION:SECONDS to kill a run while that checkpoint is half-way
+    # (written, not yet moved into place).
+    delay_at, _, seconds = os.environ.get('R2N2_SAVE_DELAY', '').partition(':')
+    if delay_at and int(delay_at) == iteration:
+        time.sleep(float(seconds))
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+    _fsync_dir(root)
+    # the pointer moves only once the checkpoint is complete
+    def write(path):
+        with open(path, 'w') as f:
+            f.write(name + '\n')
+    atomic_write(os.path.join(root, LATEST), write)
+    for old in sorted(d for d in os.listdir(root) if d.startswith('ckpt-'))[:-keep]:
+        shutil.rmtree(os.path.join(root, old), ignore_errors=True)
+    return final
+
+
+def _fsync_dir(path):
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def latest_checkpoint(out_dir):
+    """The folder of the latest complete checkpoint, or None."""
+    root = os.path.join(out_dir, CHECKPOINTS)
+    pointer = os.path.join(root, LATEST)
+    if not os.path.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        name = f.read().strip()
+    folder = os.path.join(root, name)
+    if not os.path.isfile(os.path.join(folder, 'state.json')):
+        raise RuntimeError(f'{pointer} points at {name}, which is incomplete: the checkpoint folder was '
+                           f'changed by hand')
+    return folder
+
+
+def load_checkpoint(folder, network, optimizer):
+    """Restore network weights and optimizer state; returns the checkpoint's state dict."""
+    with open(os.path.join(folder, 'state.json')) as f:
+        state = json.load(f)
+    load_weights(network, os.path.join(folder, 'network.weights.h5'))
+    optimizer.build(network.trainable_variables)
+    saved = np.load(os.path.join(folder, 'optimizer.npz'))
+    variables = optimizer.variables
+    if len(saved.files) != len(variables):
+        raise RuntimeError(f'{folder}: optimizer state has {len(saved.files)} variables, '
+                           f'this run needs {len(variables)} (another optimizer or network?)')
+    for i, v in enumerate(variables):
+        value = saved[f'{i:04d}']
+        if tuple(value.shape) != tuple(v.shape):
+            raise RuntimeError(f'{folder}: optimizer variable {v.path} has shape {value.shape}, '
+                               f'expected {tuple(v.shape)}')
+        v.assign(value)
+    return state
+
+
+def clean_partial_checkpoints(out_dir):
+    root = os.path.join(out_dir, CHECKPOINTS)
+    if os.path.isdir(root):
+        for d in os.listdir(root):
+            if d.endswith('.partial'):
+                shutil.rmtree(os.path.join(root, d), ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Callbacks
+
+class TrainingDiverged(RuntimeError):
+    pass
+
+
+class Supervisor(keras.callbacks.Callback):
+    """Progress bar, loss log, loss-limit/NaN stop, validation and checkpoints, by global iteration."""
+
+    def __init__(self, out_dir, start, total, cfg, data_state, validate=None, log=print):
+        super().__init__()
+        self.out_dir = out_dir
+        self.start = start
+        self.total = total
+        self.cfg = cfg
+        self.data_state = data_state
+        self.validate = validate
+        self.log = log
+        self.iteration = start
+        self.diverged = None
+        self.recent = []
+        self.interactive = sys.stdout.isatty()
+        self.loss_log = open(os.path.join(out_dir, 'train_log.csv'), 'a')
+        if self.loss_log.tell() == 0:
+            self.loss_log.write('iteration,loss,learning_rate,seconds\n')
+        self.t0 = time.time()
+
+    def on_train_begin(self, logs=None):
+        self.t_start = time.time()
+
+    def show_progress(self, loss, lr):
+        """One line: global iteration, bar, loss (mean of the last PRINT_FREQ), lr, speed, ETA.
+        Redrawn in place on a terminal; one line per PRINT_FREQ iterations in a log file."""
+        it, done = self.iteration, self.iteration - self.start
+        per_it = (time.time() - self.t_start) / max(1, done)
+        eta = per_it * (self.total - it)
+        filled = int(30 * it / self.total)
+        line = (f'iteration {it:>{len(str(self.total))}}/{self.total} [{"=" * filled}{"." * (30 - filled)}] '
+                f'loss {loss:.4f}  lr {lr:.1e}  {per_it:.2f} s/it  ETA {eta / 60:.0f} min')
+        if self.interactive:
+            sys.stdout.write('\r' + line + ('\n' if it == self.total else ''))
+        else:
+            sys.stdout.write(line + '\n')
+        sys.stdout.flush()
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        self.iteration += 1
+        it = self.iteration
+        loss = float(logs.get('voxel_loss', logs.get('loss', float('nan'))))
+        lr = current_learning_rate(self.model.optimizer)
+        self.recent = (self.recent + [loss])[-self.cfg.TRAIN.PRINT_FREQ:]
+        self.loss_log.write(f'{it},{loss:.6f},{lr:.3g},{time.time() - self.t0:.1f}\n')
+        if not math.isfinite(loss) or loss > self.cfg.TRAIN.LOSS_LIMIT:
+            self.diverged = (f'training stopped at iteration {it}: loss {loss} '
+                             + ('is not a number' if not math.isfinite(loss)
+                                else f'exceeds TRAIN.LOSS_LIMIT {self.cfg.TRAIN.LOSS_LIMIT}')
+                             + '; the last good checkpoint is kept')
+            self.model.stop_training = True
+            return
+        if self.interactive or it % self.cfg.TRAIN.PRINT_FREQ == 0 or it == self.total:
+            self.show_progress(float(np.mean(self.recent)), lr)
+        if self.validate is not None and (it % self.cfg.TRAIN.VALIDATION_FREQ == 0 or it == self.total):
+            self.loss_log.flush()
+            self.validate(it)
+        if it % self.cfg.TRAIN.SAVE_FREQ == 0 or it == self.total:
+            self.loss_log.flush()
+            save_checkpoint(self.out_dir, self.model.network, self.model.optimizer, it,
+                            extra=self.data_state(it))
+
+    def on_train_end(self, logs=None):
+        self.loss_log.close()

@@ -1,0 +1,279 @@
+"""Evaluation of a network on the test split, and the reports people read.
+
+Views are the first n renderings of each model (00.png, 01.png, ...) with the original test
+preprocessing (background 240, centre crop), so two runs give the same numbers. For every number
+of views and threshold: IoU per category, the mean over categories, the mean over models, and the
+voxel cross-entropy loss. Reports: results.json, results.md (the paper's layout, its numbers
+beside ours on ShapeNet), iou_vs_views.png, and reconstructions.png (input views | truth | prediction).
+"""
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from lib.config import CATEGORY_NAMES
+from lib.data_io import DataError, warn
+from lib.data_process import load_test_views, load_voxels
+from lib.paper_results import PAPER_THRESHOLD, RES_GRU_3_BY_CATEGORY, RES_GRU_3_BY_VIEWS, TABLE1
+from lib.voxel import aggregate, iou
+from lib.weights import atomic_write
+from models.common import logits_after_views
+
+VIEWS_NOTE = ('views are the first n renderings of each model (00.png, 01.png, ...), test '
+              'preprocessing (background 240, centre crop): deterministic')
+
+
+def _log_softmax(logits):
+    logits = np.asarray(logits, np.float64)
+    shifted = logits - logits.max(-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+
+
+def per_sample_loss(logits, occupancy):
+    """The voxel cross-entropy of each sample (mean over its voxels)."""
+    log_p = _log_softmax(logits)
+    y = np.asarray(occupancy, bool)
+    return -np.where(y, log_p[..., 1], log_p[..., 0]).mean(axis=(1, 2, 3))
+
+
+class Evaluation:
+    """Per-model results: category, model id, and for each n views the loss and IoU per threshold."""
+
+    def __init__(self, view_counts, thresholds):
+        self.view_counts = list(view_counts)
+        self.thresholds = [float(t) for t in thresholds]
+        self.categories, self.models = [], []
+        self.loss = {n: [] for n in self.view_counts}
+        self.iou = {(n, t): [] for n in self.view_counts for t in self.thresholds}
+        self.skipped = []          # (synset, model, problem)
+        self.examples = []         # a few (synset, model, images, truth, occupancy at max views)
+
+    def summary(self):
+        out = {'n_models': len(self.models), 'view_counts': self.view_counts, 'thresholds': self.thresholds,
+               'per_category': {}, 'mean_over_categories': {}, 'mean_over_models': {}, 'loss': {},
+               'models_per_category': {c: self.categories.count(c) for c in sorted(set(self.categories))},
+               'skipped': [{'category': s, 'model': m, 'problem': p} for s, m, p in self.skipped]}
+        for n in self.view_counts:
+            _, _, out['loss'][str(n)] = aggregate(self.categories, self.loss[n])
+            for t in self.thresholds:
+                key = f'{n}@{t:g}'
+                per_cat, over_cats, over_models = aggregate(self.categories, self.iou[(n, t)])
+                for c, v in per_cat.items():
+                    out['per_category'].setdefault(c, {})[key] = v
+                out['mean_over_categories'][key] = over_cats
+                out['mean_over_models'][key] = over_models
+        return out
+
+
+def evaluate(network, cfg, pairs, view_counts=(1, 2, 3, 4, 5), thresholds=(0.4,), batch_size=8,
+             n_examples=0, progress=None):
+    """Run network on the first max(view_counts) renderings of every (synset, model) pair."""
+    result = Evaluation(view_counts, thresholds)
+    longest = max(view_counts)
+    if longest > cfg.TRAIN.NUM_RENDERING:
+        raise DataError(f'{longest} views asked, but models have {cfg.TRAIN.NUM_RENDERING} renderings')
+    seen_examples = set()
+
+    def load(chunk):
+        loaded = []
+        for synset, model in chunk:
+            try:
+                loaded.append((synset, model, load_test_views(cfg, synset, model, longest),
+                               load_voxels(cfg, synset, model)))
+            except DataError as e:
+                warn(f'{e}; model {synset}/{model} skipped')
+                result.skipped.append((synset, model, str(e)))
+        return loaded
+
+    chunks = [pairs[i:i + batch_size] for i in range(0, len(pairs), batch_size)]
+    started = time.time()
+    with ThreadPoolExecutor(1) as pool:   # decode the next chunk while the network runs
+        upcoming = pool.submit(load, chunks[0]) if chunks else None
+        for index in range(len(chunks)):
+            loaded = upcoming.result()
+            upcoming = pool.submit(load, chunks[index + 1]) if index + 1 < len(chunks) else None
+            if not loaded:
+                continue
+            images = np.stack([x[2] for x in loaded])
+            truth = np.stack([x[3] for x in loaded])
+            logits = {n: np.asarray(v, np.float32) for n, v in logits_after_views(network, images, view_counts).items()}
+            for n in view_counts:
+                occupancy = _softmax_occupied(logits[n])
+                result.loss[n].extend(per_sample_loss(logits[n], truth).tolist())
+                for t in result.thresholds:
+                    result.iou[(n, t)].extend(iou(occupancy >= t, truth).tolist())
+            for i, (synset, model, views, _) in enumerate(loaded):
+                result.categories.append(synset)
+                result.models.append(model)
+                if len(result.examples) < n_examples and synset not in seen_examples:
+                    seen_examples.add(synset)
+                    result.examples.append((synset, model, views, truth[i], _softmax_occupied(logits[longest][i])))
+            if progress:
+                progress(len(result.models) + len(result.skipped), len(pairs), time.time() - started)
+    return result
+
+
+def _softmax_occupied(logits):
+    logits = np.asarray(logits, np.float64)
+    return 1.0 / (1.0 + np.exp(logits[..., 0] - logits[..., 1]))
+
+
+def mean_shape_baseline(cfg, train_pairs, evaluation, thresholds):
+    """IoU of predicting the training set's mean occupancy grid for every test model."""
+    grids = []
+    for synset, model in train_pairs:
+        try:
+            grids.append(load_voxels(cfg, synset, model))
+        except DataError:
+            continue
+    if not grids:
+        return None
+    mean = np.mean(grids, axis=0)
+    truth = [load_voxels(cfg, s, m) for s, m in zip(evaluation.categories, evaluation.models)]
+    out = {}
+    for t in thresholds:
+        values = iou(np.broadcast_to(mean >= t, (len(truth),) + mean.shape), np.stack(truth))
+        _, over_cats, over_models = aggregate(evaluation.categories, values)
+        out[f'{t:g}'] = {'mean_over_categories': over_cats, 'mean_over_models': over_models}
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+
+def _fmt(v):
+    return '—' if v is None else f'{v:.3f}'
+
+
+def results_markdown(summary, meta):
+    """The per-category table laid out like the paper's, with its numbers beside ours on ShapeNet."""
+    views = summary['view_counts']
+    t = PAPER_THRESHOLD if PAPER_THRESHOLD in summary['thresholds'] else summary['thresholds'][0]
+    shapenet = meta.get('dataset_kind') == 'shapenet'
+    # the paper gives per-category and per-view numbers for Res3D-GRU-3 only (Table 1: 5-view means)
+    per_category_paper = shapenet and meta['network'] == 'res_gru_3'
+    lines = [f"# Test results: {meta['network']} ({meta.get('paper_name', '')})", '',
+             f"- weights: `{meta['weights']}`", f"- dataset: {meta['dataset']} ({summary['n_models']} test models"
+             + (f", {len(summary['skipped'])} skipped" if summary['skipped'] else '') + ')',
+             f"- {VIEWS_NOTE}", f"- command: `{meta['command']}`", f"- date: {meta['date']}", '',
+             f'## IoU per category at threshold {t:g}', '']
+    header = '| category | models | ' + ' | '.join(f'{n} view{"s" if n > 1 else ""}' for n in views)
+    if per_category_paper:
+        header += ' | paper 1 view | paper 5 views'
+    lines += [header + ' |', '|' + '---|' * (2 + len(views) + (2 if per_category_paper else 0))]
+    for synset, values in sorted(summary['per_category'].items()):
+        name = CATEGORY_NAMES.get(synset, synset)
+        row = f"| {name} | {summary['models_per_category'][synset]} | " + ' | '.join(
+            _fmt(values.get(f'{n}@{t:g}')) for n in views)
+        if per_category_paper:
+            paper = RES_GRU_3_BY_CATEGORY.get(synset)
+            row += ' | ' + (' | '.join(_fmt(p) for p in paper) if paper else '— | —')
+        lines.append(row + ' |')
+    for label, key in (('mean over categories', 'mean_over_categories'), ('mean over models', 'mean_over_models')):
+        row = f'| **{label}** | {summary["n_models"]} | ' + ' | '.join(
+            f"**{_fmt(summary[key].get(f'{n}@{t:g}'))}**" for n in views)
+        if per_category_paper and key == 'mean_over_categories':
+            row += f' | {_fmt(RES_GRU_3_BY_VIEWS[1])} | {_fmt(RES_GRU_3_BY_VIEWS[5])}'
+        elif per_category_paper:
+            row += ' | | '
+        lines.append(row + ' |')
+    lines += ['', '## Mean IoU over categories by threshold', '',
+              '| threshold | ' + ' | '.join(f'{n} view{"s" if n > 1 else ""}' for n in views) + ' |',
+              '|' + '---|' * (1 + len(views))]
+    for th in summary['thresholds']:
+        lines.append(f'| {th:g} | ' + ' | '.join(_fmt(summary['mean_over_categories'][f'{n}@{th:g}']) for n in views) + ' |')
+    lines += ['', '## Loss (voxel cross-entropy, mean over models)', '',
+              '| ' + ' | '.join(f'{n} view{"s" if n > 1 else ""}' for n in views) + ' |', '|' + '---|' * len(views),
+              '| ' + ' | '.join(f"{summary['loss'][str(n)]:.4f}" for n in views) + ' |']
+    if shapenet and meta['network'] in TABLE1:
+        paper = TABLE1[meta['network']]
+        lines += ['', f"Paper, {paper['paper_name']} at 5 views: loss {paper['loss']:.3f}, IoU {paper['iou']:.3f}."]
+    baseline = meta.get('baseline')
+    if baseline:
+        lines += ['', '## Baseline: the training set\'s mean occupancy grid', '',
+                  '| threshold | mean over categories | mean over models |', '|---|---|---|']
+        for th, b in baseline.items():
+            lines.append(f"| {th} | {_fmt(b['mean_over_categories'])} | {_fmt(b['mean_over_models'])} |")
+    if summary['skipped']:
+        lines += ['', '## Skipped models', ''] + [f"- {s['category']}/{s['model']}: {s['problem']}"
+                                                 for s in summary['skipped']]
+    return '\n'.join(lines) + '\n'
+
+
+def plot_iou_vs_views(path, summary, meta):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    views = summary['view_counts']
+    fig, ax = plt.subplots(figsize=(5.5, 4), dpi=110)
+    for t in summary['thresholds']:
+        ax.plot(views, [summary['mean_over_categories'][f'{n}@{t:g}'] for n in views], 'o-', label=f'ours, t = {t:g}')
+    if meta.get('dataset_kind') == 'shapenet':
+        ax.plot(list(RES_GRU_3_BY_VIEWS), list(RES_GRU_3_BY_VIEWS.values()), 's--', color='grey',
+                label='paper Res3D-GRU-3, t = 0.4')
+    baseline = meta.get('baseline')
+    if baseline and f'{PAPER_THRESHOLD:g}' in baseline:
+        ax.axhline(baseline[f'{PAPER_THRESHOLD:g}']['mean_over_categories'], color='red', ls=':',
+                   label='mean training shape, t = 0.4')
+    ax.set_xlabel('number of views')
+    ax.set_ylabel('mean IoU over categories')
+    ax.set_xticks(sorted(set(views) | (set(RES_GRU_3_BY_VIEWS) if meta.get('dataset_kind') == 'shapenet' else set())))
+    ax.set_title(f"{meta['network']} on {meta['dataset_short']}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png'))
+    plt.close(fig)
+    return path
+
+
+def plot_reconstructions(path, examples, threshold):
+    """One row per example: the input views | ground truth | prediction (voxel pictures)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from lib.render import render_voxel_preview
+    if not examples:
+        return None
+    n_views = max(len(e[2]) for e in examples)
+    cols = n_views + 2
+    fig, axes = plt.subplots(len(examples), cols, figsize=(1.6 * cols, 1.7 * len(examples)), dpi=90, squeeze=False)
+    for row, (synset, model, views, truth, occupancy) in enumerate(examples):
+        pictures = list(views) + [render_voxel_preview(truth), render_voxel_preview(occupancy >= threshold)]
+        titles = [f'view {i + 1}' for i in range(len(views))] + ['truth', f'prediction (IoU {float(iou(occupancy >= threshold, truth)):.2f})']
+        for col in range(cols):
+            ax = axes[row, col]
+            ax.axis('off')
+            if col < len(pictures):
+                ax.imshow(pictures[col])
+                ax.set_title(titles[col], fontsize=7)
+        axes[row, 0].text(-0.15, 0.5, CATEGORY_NAMES.get(synset, synset), transform=axes[row, 0].transAxes,
+                          rotation=90, va='center', ha='right', fontsize=8)
+    fig.tight_layout()
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png'))
+    plt.close(fig)
+    return path
+
+
+def write_reports(out_dir, evaluation, meta):
+    """results.json, results.md, iou_vs_views.png, reconstructions.png; returns the markdown."""
+    os.makedirs(out_dir, exist_ok=True)
+    summary = evaluation.summary()
+    data = {'meta': meta, **summary}
+
+    def write_json(tmp):
+        with open(tmp, 'w') as f:
+            json.dump(data, f, indent=1)
+    atomic_write(os.path.join(out_dir, 'results.json'), write_json)
+    markdown = results_markdown(summary, meta)
+
+    def write_md(tmp):
+        with open(tmp, 'w') as f:
+            f.write(markdown)
+    atomic_write(os.path.join(out_dir, 'results.md'), write_md)
+    plot_iou_vs_views(os.path.join(out_dir, 'iou_vs_views.png'), summary, meta)
+    t = PAPER_THRESHOLD if PAPER_THRESHOLD in summary['thresholds'] else summary['thresholds'][0]
+    plot_reconstructions(os.path.join(out_dir, 'reconstructions.png'), evaluation.examples, t)
+    return markdown

@@ -1,0 +1,199 @@
+"""One training run: config -> data -> network -> solver, resumable from its output folder.
+
+Output folder:
+    config.yaml                 the full config of the run (a rerun must match it to resume)
+    checkpoints/ckpt-NNNNNNN/   network.weights.h5, optimizer.npz, state.json (latest two kept)
+    checkpoints/latest          name of the latest complete checkpoint
+    train_log.csv               iteration, loss, learning rate, seconds
+    validation.csv              iteration, test loss, test IoU
+    <net>.weights.h5            the final weights
+    training_curve.png          loss and validation IoU against iterations
+    tensorboard/                TensorBoard logs
+"""
+import collections
+import csv
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from lib.config import dump_config
+from lib.data_process import TrainBatches
+from lib.solver import (Supervisor, TrainingDiverged, VoxelTrainer, clean_partial_checkpoints,
+                        latest_checkpoint, load_checkpoint, make_optimizer)
+from lib.weights import atomic_write, load_weights, save_weights
+
+
+class RunMismatch(RuntimeError):
+    pass
+
+
+def batch_stream(batches, workers):
+    """The batches of a TrainBatches as a tf.data pipeline: decoded `workers` at a time in threads
+    and prefetched, so loading overlaps training. The number of views varies per batch."""
+    import tensorflow as tf
+    cfg = batches.cfg
+    n = cfg.CONST.N_VOX
+    signature = (tf.TensorSpec((batches.batch_size, None, cfg.CONST.IMG_H, cfg.CONST.IMG_W, 3), tf.float32),
+                 tf.TensorSpec((batches.batch_size, n, n, n), tf.uint8))
+    depth = max(2, 2 * workers)
+
+    def generate():
+        with ThreadPoolExecutor(max(1, workers)) as pool:
+            pending = collections.deque()
+            next_index = 0
+            while next_index < len(batches) or pending:
+                while next_index < len(batches) and len(pending) < depth:
+                    pending.append(pool.submit(batches.__getitem__, next_index))
+                    next_index += 1
+                yield pending.popleft().result()
+
+    return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2)
+
+
+# Keys a rerun may change and still resume: the length of the run and how it reports.
+RESUMABLE_CHANGES = {('TRAIN', 'NUM_ITERATION'), ('TRAIN', 'PRINT_FREQ'), ('TRAIN', 'VALIDATION_FREQ'),
+                     ('TRAIN', 'SAVE_FREQ'), ('TRAIN', 'NUM_WORKER'), ('TRAIN', 'TENSORBOARD'),
+                     ('DIR', 'OUT_PATH'), ('CONST', 'WEIGHTS'), ('TEST', 'NUM_VALIDATION_MODELS')}
+
+
+def _differences(old, new):
+    keys = set()
+    for section in set(old) | set(new):
+        a, b = old.get(section, {}), new.get(section, {})
+        for key in set(a) | set(b):
+            if a.get(key) != b.get(key) and (section, key) not in RESUMABLE_CHANGES:
+                keys.add(f'{section}.{key}')
+    return sorted(keys)
+
+
+def prepare_output(out_dir, cfg):
+    """Create the folder and write config.yaml; resuming a run with another config is an error."""
+    import yaml
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, 'config.yaml')
+    if os.path.exists(path) and latest_checkpoint(out_dir) is not None:
+        with open(path) as f:
+            previous = yaml.safe_load(f) or {}
+        changed = _differences(previous, cfg.to_dict())
+        if changed:
+            raise RunMismatch(f'{out_dir} holds a run with another config ({", ".join(changed)} differ); '
+                              f'use another --out, or delete the folder to start over')
+    text = dump_config(cfg)
+
+    def write(tmp):
+        with open(tmp, 'w') as f:
+            f.write(text)
+    atomic_write(path, write)
+
+
+def train(cfg, network, train_pairs, out_dir, validate=None, initial_weights=None, log=print):
+    """Train `network` on train_pairs until TRAIN.NUM_ITERATION, resuming from out_dir if it holds a
+    checkpoint. validate(iteration) -> dict (loss, iou) is called every VALIDATION_FREQ iterations.
+    Returns the path of the final weights."""
+    import keras
+    prepare_output(out_dir, cfg)
+    clean_partial_checkpoints(out_dir)
+    total = cfg.TRAIN.NUM_ITERATION
+    seed = cfg.CONST.RNG_SEED
+    trainer = VoxelTrainer(network, cfg.TRAIN.WEIGHT_DECAY)
+    optimizer = make_optimizer(cfg.TRAIN)
+    trainer.compile(optimizer=optimizer, jit_compile=False)
+
+    start = 0
+    checkpoint = latest_checkpoint(out_dir)
+    if checkpoint:
+        state = load_checkpoint(checkpoint, network, optimizer)
+        start = state['iteration']
+        if state.get('seed', seed) != seed:
+            raise RunMismatch(f'{checkpoint} was trained with seed {state["seed"]}, not {seed}')
+        log(f'resuming from {checkpoint} (iteration {start} of {total})')
+    elif initial_weights:
+        load_weights(network, initial_weights)
+        log(f'starting from the weights {initial_weights} (fine-tuning)')
+    final_path = os.path.join(out_dir, f'{network.name}.weights.h5')
+    if start >= total:
+        log(f'already trained to iteration {total}')
+        if not os.path.exists(final_path):
+            save_weights(network, final_path)
+        return final_path
+
+    batches = TrainBatches(cfg, train_pairs, seed=seed, length=total - start, offset=start)
+    validation_log = os.path.join(out_dir, 'validation.csv')
+
+    def run_validation(iteration):
+        if validate is None:
+            return
+        result = validate(iteration)
+        new = not os.path.exists(validation_log)
+        with open(validation_log, 'a') as f:
+            if new:
+                f.write('iteration,loss,iou\n')
+            f.write(f"{iteration},{result['loss']:.6f},{result['iou']:.6f}\n")
+        log(f"{'' if not sys.stdout.isatty() else chr(10)}validation at iteration {iteration}: test loss {result['loss']:.4f}, test IoU {result['iou']:.4f}"
+            f" ({result.get('what', '')})")
+
+    supervisor = Supervisor(out_dir, start, total, cfg,
+                            data_state=lambda it: {'seed': seed, 'data_offset': it,
+                                                   'bad_models': len(batches.bad_models)},
+                            validate=run_validation if validate else None, log=log)
+    callbacks = [supervisor]
+    if cfg.TRAIN.TENSORBOARD:
+        callbacks.append(keras.callbacks.TensorBoard(os.path.join(out_dir, 'tensorboard'),
+                                                     update_freq=cfg.TRAIN.PRINT_FREQ))
+    log(f'training {network.name} ({network.count_params():,} parameters) on {len(train_pairs)} models, '
+        f'iterations {start}..{total}, batch {cfg.CONST.BATCH_SIZE} x 1..{cfg.CONST.N_VIEWS} views')
+    trainer.fit(batch_stream(batches, cfg.TRAIN.NUM_WORKER), epochs=1, steps_per_epoch=total - start,
+                verbose=0, callbacks=callbacks, shuffle=False)
+    if batches.bad_models:
+        log(f'{len(batches.bad_models)} bad models were skipped ({batches.substitutions} samples replaced)')
+    if supervisor.diverged:
+        raise TrainingDiverged(supervisor.diverged)
+    save_weights(network, final_path)
+    plot_training_curve(out_dir)
+    log(f'final weights: {final_path}')
+    return final_path
+
+
+def _read_csv(path):
+    """Columns of a log as arrays; a resumed run appends, so the last record of an iteration wins."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        rows = {int(r['iteration']): r for r in csv.DictReader(f)}
+    ordered = [rows[k] for k in sorted(rows)]
+    return {k: np.array([float(r[k]) for r in ordered]) for k in (ordered[0] if ordered else {})}
+
+
+def plot_training_curve(out_dir):
+    """training_curve.png: training loss (smoothed) and test loss/IoU against iterations."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    train = _read_csv(os.path.join(out_dir, 'train_log.csv'))
+    val = _read_csv(os.path.join(out_dir, 'validation.csv'))
+    if not train:
+        return None
+    it, loss = train['iteration'], train['loss']
+    fig, ax = plt.subplots(figsize=(6.5, 4), dpi=110)
+    window = max(1, len(loss) // 50)
+    smooth = np.convolve(loss, np.ones(window) / window, mode='valid')
+    ax.plot(it, loss, color='tab:blue', alpha=0.25, lw=0.6)
+    ax.plot(it[window - 1:], smooth, color='tab:blue', label='training loss')
+    if val:
+        ax.plot(val['iteration'], val['loss'], 'o-', color='tab:orange', label='test loss')
+        ax2 = ax.twinx()
+        ax2.plot(val['iteration'], val['iou'], 's-', color='tab:green', label='test IoU')
+        ax2.set_ylabel('test IoU')
+        ax2.set_ylim(0, 1)
+        ax2.legend(loc='upper center', fontsize=8)
+    ax.set_xlabel('iteration')
+    ax.set_ylabel('voxel cross-entropy')
+    ax.legend(loc='upper right', fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = os.path.join(out_dir, 'training_curve.png')
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png'))
+    plt.close(fig)
+    return path

@@ -1,0 +1,67 @@
+"""Voxel utilities: IoU and its aggregation over models and categories, and surface meshes.
+
+IoU of a prediction is |P ∩ G| / |P ∪ G| with P = (p_occupied >= threshold); the paper reports
+t = 0.4, later papers t = 0.3 and scans 0.2-0.5. Per-category IoU is the mean over that category's
+models; "mean over categories" averages the categories equally (the paper's table), "mean over
+models" weights every model equally.
+"""
+import numpy as np
+
+
+def iou(predicted, truth):
+    """IoU per sample of boolean grids (..., N, N, N); 1.0 where both are empty."""
+    predicted = np.asarray(predicted, bool)
+    truth = np.asarray(truth, bool)
+    axes = (-3, -2, -1)
+    intersection = np.logical_and(predicted, truth).sum(axis=axes)
+    union = np.logical_or(predicted, truth).sum(axis=axes)
+    return np.where(union > 0, intersection / np.maximum(union, 1), 1.0)
+
+
+def iou_at_thresholds(occupancy, truth, thresholds):
+    """{threshold: IoU per sample} for occupancy probabilities (..., N, N, N)."""
+    occupancy = np.asarray(occupancy)
+    return {float(t): iou(occupancy >= t, truth) for t in thresholds}
+
+
+def aggregate(categories, values):
+    """Per-category means, the mean over categories and the mean over models.
+
+    categories: one category per model; values: one number per model (same order).
+    Returns (dict category -> mean, mean over categories, mean over models).
+    """
+    values = np.asarray(values, float)
+    categories = np.asarray(categories)
+    per_category = {c: float(values[categories == c].mean()) for c in sorted(set(categories.tolist()))}
+    over_categories = float(np.mean(list(per_category.values()))) if per_category else float('nan')
+    over_models = float(values.mean()) if values.size else float('nan')
+    return per_category, over_categories, over_models
+
+
+def occupancy_mesh(occupancy, level=0.5, scale=1.0):
+    """A smooth surface of an occupancy grid: (vertices, faces) from marching cubes.
+
+    Vertices are in voxel units (0..N along each axis, x-y-z, y up) times `scale` / N, so a grid of
+    side `scale` maps to a cube of side `scale`; the grid is padded by one empty voxel so the
+    surface is closed at the borders.
+    """
+    from skimage.measure import marching_cubes
+    grid = np.pad(np.asarray(occupancy, np.float32), 1)
+    if grid.max() < level or grid.min() > level:
+        raise ValueError(f'no surface at level {level}: the grid is all on one side of it')
+    vertices, faces, _, _ = marching_cubes(grid, level=level)
+    n = np.asarray(occupancy).shape[0]
+    vertices = (vertices - 1 + 0.5) * (scale / n)   # voxel centres at (i + 0.5) / N
+    return vertices, faces
+
+
+def write_obj(path, vertices, faces):
+    """Write a Wavefront OBJ (1-based face indices) atomically."""
+    import os
+    tmp = f'{path}.tmp{os.getpid()}'
+    with open(tmp, 'w') as f:
+        f.write('# 3D-R2N2 reconstruction (marching cubes of the occupancy probabilities)\n')
+        np.savetxt(f, vertices, fmt='v %.5f %.5f %.5f')
+        np.savetxt(f, np.asarray(faces) + 1, fmt='f %d %d %d')
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,124 @@
+"""The solver's pieces: weight decay, learning-rate steps, checkpoints, IoU aggregation."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from lib.config import get_default_config
+from lib.solver import (VoxelTrainer, is_decayed, latest_checkpoint, load_checkpoint, make_optimizer,
+                        save_checkpoint)
+from lib.test_net import per_sample_loss
+from lib.voxel import aggregate, iou, iou_at_thresholds
+from models import build_network
+
+TINY = dict(width=0.0625)
+
+
+def test_weight_decay_touches_kernels_only():
+    network = build_network('res_gru_3', **TINY)
+    trainer = VoxelTrainer(network, weight_decay=5e-5)
+    with tf.GradientTape() as tape:
+        decay = trainer.decay_term()
+    grads = tape.gradient(decay, network.trainable_weights)
+    kinds = {'kernel': 0, 'bias': 0, 'Wx': 0, 'Wh': 0, 'b': 0}
+    for v, g in zip(network.trainable_weights, grads):
+        name = v.path.split('/')[-1]
+        kinds[name] += 1
+        if name in ('bias', 'b'):
+            assert g is None or not np.any(np.asarray(g)), f'decay reaches the bias {v.path}'
+            assert not is_decayed(v)
+        else:
+            # d/dw of 0.5 * wd * |w|^2 = wd * w: exactly the original's g + wd * w
+            np.testing.assert_allclose(np.asarray(g), 5e-5 * np.asarray(v), rtol=1e-5, atol=1e-12)
+    assert all(kinds.values()), kinds   # every kind of weight was seen
+
+
+def test_learning_rate_steps_follow_the_original_loop():
+    cfg = get_default_config()
+    optimizer = make_optimizer(cfg.TRAIN)
+    schedule = optimizer._learning_rate
+    # the original lowers the rate after the update of iteration 20,000 (0-based)
+    assert float(schedule(0)) == pytest.approx(1e-4)
+    assert float(schedule(20000)) == pytest.approx(1e-4)
+    assert float(schedule(20001)) == pytest.approx(1e-5)
+    assert float(schedule(60001)) == pytest.approx(1e-6)
+    assert (optimizer.beta_1, optimizer.beta_2, optimizer.epsilon) == (0.9, 0.999, 1e-8)
+
+
+def test_checkpoint_round_trip_restores_weights_and_optimizer(tmp_path):
+    cfg = get_default_config()
+    network = build_network('gru_1', **TINY)
+    trainer = VoxelTrainer(network, 5e-5)
+    optimizer = make_optimizer(cfg.TRAIN)
+    trainer.compile(optimizer=optimizer, jit_compile=False)
+    x = np.random.default_rng(0).random((2, 2, 127, 127, 3), dtype=np.float32)
+    y = np.zeros((2, 32, 32, 32), np.uint8)
+    trainer.fit(x, y, batch_size=2, epochs=1, verbose=0)
+    save_checkpoint(str(tmp_path), network, optimizer, 7, extra={'seed': 3})
+    folder = latest_checkpoint(str(tmp_path))
+    assert folder.endswith('ckpt-0000007')
+
+    fresh = build_network('gru_1', **TINY)
+    fresh_optimizer = make_optimizer(cfg.TRAIN)
+    state = load_checkpoint(folder, fresh, fresh_optimizer)
+    assert state['iteration'] == 7 and state['seed'] == 3
+    assert int(fresh_optimizer.iterations) == int(optimizer.iterations) == 1
+    for a, b in zip(optimizer.variables, fresh_optimizer.variables):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    for a, b in zip(network.weights, fresh.weights):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_latest_pointer_moves_only_after_a_complete_checkpoint(tmp_path, monkeypatch):
+    cfg = get_default_config()
+    network = build_network('gru_1', **TINY)
+    optimizer = make_optimizer(cfg.TRAIN)
+    optimizer.build(network.trainable_variables)
+    save_checkpoint(str(tmp_path), network, optimizer, 2)
+    import lib.solver as solver
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt('killed mid-save')
+    monkeypatch.setattr(solver.os, 'replace', crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(str(tmp_path), network, optimizer, 4)
+    monkeypatch.undo()
+    assert latest_checkpoint(str(tmp_path)).endswith('ckpt-0000002')
+    for i in (6, 8, 10):
+        save_checkpoint(str(tmp_path), network, optimizer, i, keep=2)
+    names = sorted(p.name for p in (tmp_path / 'checkpoints').iterdir() if p.name.startswith('ckpt-'))
+    assert names == ['ckpt-0000008', 'ckpt-0000010']
+
+
+def test_iou_on_hand_made_grids():
+    truth = np.zeros((4, 4, 4), bool)
+    truth[:2] = True                          # 32 voxels
+    pred = np.zeros((4, 4, 4), bool)
+    pred[1:3] = True                          # 32 voxels, 16 shared
+    assert float(iou(pred, truth)) == pytest.approx(16 / 48)
+    assert float(iou(truth, truth)) == 1.0
+    assert float(iou(~truth, truth)) == 0.0
+    assert float(iou(np.zeros_like(truth), np.zeros_like(truth))) == 1.0
+    probs = np.where(truth, 0.45, 0.1)
+    by_t = iou_at_thresholds(probs, truth, [0.4, 0.5])
+    assert float(by_t[0.4]) == 1.0 and float(by_t[0.5]) == 0.0
+    batch = iou(np.stack([pred, truth]), np.stack([truth, truth]))
+    np.testing.assert_allclose(batch, [16 / 48, 1.0])
+
+
+def test_aggregation_over_categories_and_models():
+    categories = ['chair', 'chair', 'chair', 'car']
+    values = [0.2, 0.4, 0.6, 1.0]
+    per_category, over_categories, over_models = aggregate(categories, values)
+    assert per_category == pytest.approx({'car': 1.0, 'chair': 0.4})
+    assert over_categories == pytest.approx(0.7)      # categories weigh equally
+    assert over_models == pytest.approx(0.55)         # models weigh equally
+
+
+def test_per_sample_loss_equals_the_voxel_cross_entropy():
+    from lib.layers import voxel_cross_entropy
+    rng = np.random.default_rng(2)
+    logits = rng.normal(0, 2, (3, 4, 4, 4, 2)).astype(np.float32)
+    y = rng.random((3, 4, 4, 4)) < 0.4
+    per = per_sample_loss(logits, y)
+    assert per.shape == (3,)
+    assert per.mean() == pytest.approx(float(voxel_cross_entropy(y, logits)), abs=1e-5)
