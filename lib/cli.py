@@ -307,12 +307,101 @@ def cmd_test(argv):
     return 0
 
 
+SHIPPED_WEIGHTS = 'experiments/results/cpu_default/res_gru_3.weights.h5'
+
+
+def cmd_demo(argv):
+    from lib.binvox_rw import Voxels, write_binvox
+    from lib.reconstruct import Reconstructor
+    from lib.voxel import occupancy_mesh, write_obj
+    parser = argparse.ArgumentParser(
+        prog='./run.sh demo',
+        description='Reconstruct one object from one or more images of it (any size; RGB, RGBA or grey). '
+                    'Writes prediction.binvox, prediction.obj, prediction.png and refinement.png.')
+    parser.add_argument('images', nargs='+', help='image files, one view each')
+    parser.add_argument('--weights', help=f'.weights.h5 (default: the shipped {SHIPPED_WEIGHTS})')
+    parser.add_argument('--net', help='network name, for weights files that do not store it')
+    parser.add_argument('--out', default='output/demo', help='output folder (default output/demo)')
+    parser.add_argument('--threshold', type=float, default=0.4, help='occupancy threshold (default 0.4)')
+    add_config_args(parser)
+    args = parser.parse_args(argv)
+    if not 0.0 < args.threshold < 1.0:
+        raise CommandError(f'--threshold must be between 0 and 1, got {args.threshold}')
+    cfg = config_from_args(args)
+    weights = args.weights
+    if not weights:
+        weights = _repo_path(SHIPPED_WEIGHTS)
+        if not os.path.isfile(weights):
+            raise CommandError(f'no --weights given and the shipped weights {SHIPPED_WEIGHTS} are missing')
+        print(f'using the shipped weights {SHIPPED_WEIGHTS} (trained on the embedded dataset, '
+              f'not the paper\'s ShapeNet weights)')
+    reconstructor = Reconstructor(weights, net=args.net, cfg=cfg)
+    views = reconstructor.prepare(args.images)
+    refinement = reconstructor.refine(args.images)
+    occupancy = refinement[-1]
+    solid = occupancy >= args.threshold
+    if not solid.any() or solid.all():
+        raise CommandError(f'the prediction is {"empty" if not solid.any() else "full"} at threshold '
+                           f'{args.threshold}: no surface to write (try another --threshold)')
+    out = _repo_path(args.out)
+    os.makedirs(out, exist_ok=True)
+    written = {}
+    n = occupancy.shape[0]
+    written['voxels'] = write_binvox(Voxels(solid, translate=(-0.5, -0.5, -0.5), scale=1.0),
+                                     os.path.join(out, 'prediction.binvox'))
+    vertices, faces = occupancy_mesh(occupancy, level=args.threshold)
+    written['mesh'] = write_obj(os.path.join(out, 'prediction.obj'), vertices, faces)
+    written['picture'] = _save_png(os.path.join(out, 'prediction.png'),
+                                   _voxel_picture(occupancy, args.threshold))
+    written['refinement'] = _plot_refinement(os.path.join(out, 'refinement.png'), views, refinement,
+                                             args.threshold)
+    print(f'{reconstructor.name} on {len(args.images)} view(s): {int(solid.sum())} of {n ** 3} voxels occupied '
+          f'at threshold {args.threshold:g}')
+    for what, path in written.items():
+        print(f'  {what:10s} {path}')
+    return 0
+
+
+def _voxel_picture(occupancy, threshold):
+    from lib.render import render_voxel_preview
+    return render_voxel_preview(occupancy, threshold=threshold)
+
+
+def _save_png(path, array):
+    from PIL import Image
+    from lib.weights import atomic_write
+    atomic_write(path, lambda tmp: Image.fromarray(array).save(tmp, format='PNG'))
+    return path
+
+
+def _plot_refinement(path, views, refinement, threshold):
+    """The paper's refinement figure: each input view above the shape after that view."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from lib.weights import atomic_write
+    n = len(views)
+    fig, axes = plt.subplots(2, n, figsize=(2.0 * n, 4.1), dpi=100, squeeze=False)
+    for i in range(n):
+        axes[0, i].imshow(views[i])
+        axes[0, i].set_title(f'view {i + 1}', fontsize=9)
+        axes[1, i].imshow(_voxel_picture(refinement[i], threshold))
+        axes[1, i].set_title(f'after {i + 1} view{"s" if i else ""}', fontsize=9)
+        for ax in axes[:, i]:
+            ax.axis('off')
+    fig.tight_layout()
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png'))
+    plt.close(fig)
+    return path
+
+
 COMMANDS = {
     'summary': cmd_summary,
     'check-data': cmd_check_data,
     'convert': cmd_convert,
     'train': cmd_train,
     'test': cmd_test,
+    'demo': cmd_demo,
 }
 
 

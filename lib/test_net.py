@@ -17,7 +17,7 @@ from lib.config import CATEGORY_NAMES
 from lib.data_io import DataError, warn
 from lib.data_process import load_test_views, load_voxels
 from lib.paper_results import PAPER_THRESHOLD, RES_GRU_3_BY_CATEGORY, RES_GRU_3_BY_VIEWS, TABLE1
-from lib.voxel import aggregate, iou
+from lib.voxel import aggregate, iou, occupied_probability
 from lib.weights import atomic_write
 from models.common import logits_after_views
 
@@ -100,7 +100,7 @@ def evaluate(network, cfg, pairs, view_counts=(1, 2, 3, 4, 5), thresholds=(0.4,)
             truth = np.stack([x[3] for x in loaded])
             logits = {n: np.asarray(v, np.float32) for n, v in logits_after_views(network, images, view_counts).items()}
             for n in view_counts:
-                occupancy = _softmax_occupied(logits[n])
+                occupancy = occupied_probability(logits[n])
                 result.loss[n].extend(per_sample_loss(logits[n], truth).tolist())
                 for t in result.thresholds:
                     result.iou[(n, t)].extend(iou(occupancy >= t, truth).tolist())
@@ -109,15 +109,10 @@ def evaluate(network, cfg, pairs, view_counts=(1, 2, 3, 4, 5), thresholds=(0.4,)
                 result.models.append(model)
                 if len(result.examples) < n_examples and synset not in seen_examples:
                     seen_examples.add(synset)
-                    result.examples.append((synset, model, views, truth[i], _softmax_occupied(logits[longest][i])))
+                    result.examples.append((synset, model, views, truth[i], occupied_probability(logits[longest][i])))
             if progress:
                 progress(len(result.models) + len(result.skipped), len(pairs), time.time() - started)
     return result
-
-
-def _softmax_occupied(logits):
-    logits = np.asarray(logits, np.float64)
-    return 1.0 / (1.0 + np.exp(logits[..., 0] - logits[..., 1]))
 
 
 def mean_shape_baseline(cfg, train_pairs, evaluation, thresholds):

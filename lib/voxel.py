@@ -8,6 +8,12 @@ models" weights every model equally.
 import numpy as np
 
 
+def occupied_probability(logits):
+    """P(occupied) from the network's 2-class logits (..., 2): the softmax's channel 1."""
+    logits = np.asarray(logits, np.float64)
+    return (1.0 / (1.0 + np.exp(logits[..., 0] - logits[..., 1]))).astype(np.float32)
+
+
 def iou(predicted, truth):
     """IoU per sample of boolean grids (..., N, N, N); 1.0 where both are empty."""
     predicted = np.asarray(predicted, bool)
@@ -39,11 +45,11 @@ def aggregate(categories, values):
 
 
 def occupancy_mesh(occupancy, level=0.5, scale=1.0):
-    """A smooth surface of an occupancy grid: (vertices, faces) from marching cubes.
+    """A smooth surface of an occupancy grid: (vertices, faces) from marching cubes at `level`.
 
-    Vertices are in voxel units (0..N along each axis, x-y-z, y up) times `scale` / N, so a grid of
-    side `scale` maps to a cube of side `scale`; the grid is padded by one empty voxel so the
-    surface is closed at the borders.
+    Coordinates are the voxel grid's (x, y, z, y up) in the ShapeNetVox32 convention: the grid is a
+    cube of side `scale` centred on the origin, voxel (i, j, k) centred at ((i, j, k) + 0.5) / N *
+    scale - scale / 2. The grid is padded by one empty voxel so the surface is closed.
     """
     from skimage.measure import marching_cubes
     grid = np.pad(np.asarray(occupancy, np.float32), 1)
@@ -51,7 +57,7 @@ def occupancy_mesh(occupancy, level=0.5, scale=1.0):
         raise ValueError(f'no surface at level {level}: the grid is all on one side of it')
     vertices, faces, _, _ = marching_cubes(grid, level=level)
     n = np.asarray(occupancy).shape[0]
-    vertices = (vertices - 1 + 0.5) * (scale / n)   # voxel centres at (i + 0.5) / N
+    vertices = ((vertices - 1 + 0.5) / n - 0.5) * scale
     return vertices, faces
 
 

@@ -1,0 +1,148 @@
+"""Reconstruct your own images: the public API for scripts, used by `./run.sh demo`.
+
+    from lib.reconstruct import Reconstructor
+    net = Reconstructor('experiments/results/cpu_default/res_gru_3.weights.h5')
+    occupancy = net(['chair_front.png', 'chair_side.jpg'])     # (32, 32, 32) P(occupied), x-y-z, y up
+
+    stream = net.stream()                 # views one at a time, as they arrive
+    for image in images:
+        occupancy = stream.add(image)     # the shape refined by every view so far
+    stream.reset()                        # next object
+
+Images may be file paths or arrays, any size, grey, RGB or RGBA. They are brought to what the
+network was trained on (prepare_view): transparent pixels get the test background (240); a 137x137
+rendering gets the original test crop; anything else is cropped around the object and scaled,
+without distortion, so the object fills the frame as objects fill the ShapeNet renderings.
+"""
+import os
+
+import numpy as np
+from PIL import Image
+
+from lib.config import get_default_config
+from lib.data_augmentation import load_image, preprocess_test, split_alpha
+from lib.data_io import DataError
+from lib.voxel import occupied_probability
+from lib.weights import WeightsError, load_weights, read_spec
+from models import build_network
+from models.common import logits_after_views
+
+# In the ShapeNet renderings an object's bounding box spans 0.69 of the 137-pixel frame on average
+# (median over the shared real sample, 0.43-0.93), centred.
+RENDERING_SIZE = 137
+OBJECT_FILL = 0.69
+
+
+def _object_box(rgb, alpha):
+    """(top, bottom, left, right) of the object: alpha > 0, or pixels unlike the border colour."""
+    if alpha is not None and (alpha > 0).any() and not (alpha > 0).all():
+        mask = alpha > 0
+    else:
+        border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
+        background = np.median(border, axis=0)
+        mask = np.abs(rgb.astype(np.int16) - background).max(axis=2) > 24
+        if mask.sum() < 0.005 * mask.size:   # no distinct object: use the whole frame
+            mask = np.ones(mask.shape, bool)
+    rows, cols = np.nonzero(mask)
+    return rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+
+
+def prepare_view(image, cfg=None):
+    """One image (path or array) -> float32 (127, 127, 3) in [0, 1], as the network expects."""
+    cfg = cfg or get_default_config()
+    if isinstance(image, (str, os.PathLike)):
+        image = load_image(str(image), formats=None)
+    rgb, alpha = split_alpha(image)
+    h, w = rgb.shape[:2]
+    if (h, w) == (RENDERING_SIZE, RENDERING_SIZE):
+        return preprocess_test(image if alpha is None else np.dstack([rgb, alpha]), cfg)
+    if alpha is not None:
+        # composite on the test background first, so resampling blends edges towards it
+        background = np.array([np.mean(r) for r in cfg.TEST.NO_BG_COLOR_RANGE], np.float32)
+        a = alpha[..., None].astype(np.float32) / 255.0
+        rgb = (rgb * a + background * (1 - a)).astype(np.uint8)
+    top, bottom, left, right = _object_box(rgb, alpha)
+    side = max(bottom - top, right - left) / OBJECT_FILL   # the square that frames it like a rendering
+    cy, cx = (top + bottom) / 2.0, (left + right) / 2.0
+    y0, x0 = int(round(cy - side / 2)), int(round(cx - side / 2))
+    size = int(round(side))
+    # pad with the edge colours where the square leaves the picture
+    pad = max(0, -y0, -x0, y0 + size - h, x0 + size - w)
+    padded = np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode='edge')
+    square = padded[y0 + pad:y0 + pad + size, x0 + pad:x0 + pad + size]
+    resized = np.asarray(Image.fromarray(square).resize((RENDERING_SIZE, RENDERING_SIZE), Image.LANCZOS))
+    return preprocess_test(resized, cfg)
+
+
+def network_from_weights(weights, net=None, batch_size=None, stateful=False):
+    """Build the network a weights file was saved from (its spec is stored in it) and load it."""
+    if not os.path.isfile(weights):
+        raise WeightsError(f'weights file not found: {weights}')
+    spec = read_spec(weights)
+    if spec is None and not net:
+        raise WeightsError(f'{weights} does not say which network it holds; pass net=NAME (--net)')
+    overrides = {} if spec is None else {k: spec[k] for k in ('width', 'leaky_slope', 'grid_size',
+                                                            'hidden_channels')}
+    model = build_network(net or spec['name'], batch_size=batch_size, stateful=stateful, **overrides)
+    return load_weights(model, weights)
+
+
+class Reconstructor:
+    """A network with its weights, called on lists of images."""
+
+    def __init__(self, weights, net=None, cfg=None):
+        self.weights = weights
+        self.cfg = cfg or get_default_config()
+        self.network = network_from_weights(weights, net)
+        self._net_name = net
+        self._stateful = None
+
+    @property
+    def name(self):
+        return self.network.name
+
+    def prepare(self, images):
+        """Paths or arrays -> (views, 127, 127, 3) float32."""
+        if isinstance(images, (str, os.PathLike)) or (isinstance(images, np.ndarray) and images.ndim <= 3):
+            images = [images]
+        views = [prepare_view(im, self.cfg) for im in images]
+        if not views:
+            raise DataError('no images given')
+        return np.stack(views)
+
+    def __call__(self, images):
+        """P(occupied) after all views: (32, 32, 32) float32."""
+        return self.refine(images)[-1]
+
+    def refine(self, images):
+        """P(occupied) after each view in turn: (views, 32, 32, 32) (the paper's refinement figure)."""
+        views = self.prepare(images)
+        logits = logits_after_views(self.network, views[None], range(1, len(views) + 1))
+        return np.stack([occupied_probability(logits[n][0]) for n in range(1, len(views) + 1)])
+
+    def stream(self):
+        """A ViewStream: feed views one at a time and read the refined shape after each."""
+        if self._stateful is None:
+            self._stateful = network_from_weights(self.weights, self._net_name, batch_size=1, stateful=True)
+        return ViewStream(self)
+
+
+class ViewStream:
+    """Views of one object fed as they arrive; the recurrent state is kept between calls."""
+
+    def __init__(self, reconstructor):
+        self.reconstructor = reconstructor
+        self.network = reconstructor._stateful
+        self.views = 0
+        self.reset()
+
+    def add(self, image):
+        """Add one view; returns P(occupied) (32, 32, 32) given all views so far."""
+        view = self.reconstructor.prepare([image])
+        probabilities = np.asarray(self.network(view[None]))
+        self.views += 1
+        return probabilities[0, ..., 1]
+
+    def reset(self):
+        self.network.get_layer('recurrence').reset_state()
+        self.views = 0

@@ -1,0 +1,136 @@
+"""Reconstructing your own images: the API, the input preparation, and `./run.sh demo`."""
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lib.binvox_rw import read_binvox
+from lib.config import get_default_config
+from lib.data_augmentation import load_image, preprocess_test
+from lib.reconstruct import OBJECT_FILL, Reconstructor, prepare_view
+from lib.weights import save_weights
+from models import build_network
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope='module')
+def tiny_weights(tmp_path_factory):
+    import keras
+    keras.utils.set_random_seed(3)
+    path = tmp_path_factory.mktemp('weights') / 'tiny.weights.h5'
+    return str(save_weights(build_network('res_gru_3', width=0.0625), str(path)))
+
+
+@pytest.fixture(scope='module')
+def chair_views(shared_dir):
+    folder = shared_dir / 'data' / 'shapenet-sample' / 'ShapeNetRendering' / '03001627' / 'sample-chair' / 'rendering'
+    return [str(folder / f'{i:02d}.png') for i in range(5)]
+
+
+def test_a_137_rendering_gets_the_original_test_crop(chair_views):
+    cfg = get_default_config()
+    image = load_image(chair_views[0])
+    np.testing.assert_array_equal(prepare_view(chair_views[0]), preprocess_test(image, cfg))
+
+
+def test_other_images_are_framed_like_the_renderings():
+    # a 500x300 photo-like RGB image: a dark box off-centre on a light background
+    image = np.full((300, 500, 3), 200, np.uint8)
+    image[40:140, 300:380] = 30          # 100 rows x 80 cols
+    view = prepare_view(image)
+    assert view.shape == (127, 127, 3) and view.dtype == np.float32
+    dark = view.mean(axis=2) < 0.5
+    rows, cols = np.nonzero(dark)
+    height = rows.max() - rows.min() + 1
+    # the box's long side fills OBJECT_FILL of the 137 frame, then the centre crop to 127
+    assert abs(height - OBJECT_FILL * 137) <= 3
+    assert abs((rows.min() + rows.max()) / 2 - 63) <= 2 and abs((cols.min() + cols.max()) / 2 - 63) <= 2
+    assert abs(view[0, 0, 0] - 200 / 255) < 1e-6        # the photo's own background, not a new one
+
+
+def test_transparent_and_grey_images():
+    rgba = np.zeros((300, 300, 4), np.uint8)
+    rgba[100:200, 120:180] = (10, 20, 30, 255)
+    view = prepare_view(rgba)
+    assert np.allclose(view[0, 0], 240 / 255, atol=1 / 255)   # transparent -> the test background
+    grey = np.full((64, 80), 230, np.uint8)
+    grey[20:40, 30:50] = 0
+    g = prepare_view(grey)
+    assert g.shape == (127, 127, 3) and np.allclose(g[..., 0], g[..., 2])
+
+
+def test_api_in_two_lines_and_view_by_view(tiny_weights, chair_views):
+    net = Reconstructor(tiny_weights)
+    occupancy = net(chair_views[:3])
+    assert occupancy.shape == (32, 32, 32) and 0 <= occupancy.min() and occupancy.max() <= 1
+    after_each = net.refine(chair_views[:3])
+    assert after_each.shape == (3, 32, 32, 32)
+    np.testing.assert_allclose(after_each[-1], occupancy, atol=1e-6)
+    stream = net.stream()
+    for i, view in enumerate(chair_views[:3]):
+        np.testing.assert_allclose(stream.add(view), after_each[i], atol=1e-5)
+    stream.reset()
+    np.testing.assert_allclose(stream.add(chair_views[0]), after_each[0], atol=1e-5)
+    # arrays work as well as paths
+    arrays = [np.asarray(Image.open(p)) for p in chair_views[:3]]
+    np.testing.assert_allclose(net(arrays), occupancy, atol=1e-6)
+
+
+def _run_demo(images, weights, out, threshold=None):
+    command = [str(REPO / 'run.sh'), 'demo', *map(str, images), '--weights', weights, '--out', str(out)]
+    if threshold is not None:
+        command += ['--threshold', f'{threshold:.6f}']
+    return subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
+
+
+def _median_threshold(weights, images):
+    """A threshold that splits this untrained network's prediction (so a surface exists)."""
+    return float(np.median(Reconstructor(weights)(images)))
+
+
+def _check_outputs(out):
+    voxels = read_binvox(str(out / 'prediction.binvox'))
+    assert voxels.dims == (32, 32, 32) and voxels.data.any()
+    lines = (out / 'prediction.obj').read_text().splitlines()
+    vertices = [tuple(map(float, l.split()[1:])) for l in lines if l.startswith('v ')]
+    faces = [tuple(map(int, l.split()[1:])) for l in lines if l.startswith('f ')]
+    assert vertices and faces and all(len(f) == 3 for f in faces)
+    assert max(max(f) for f in faces) <= len(vertices) and min(min(f) for f in faces) >= 1
+    assert np.abs(np.array(vertices)).max() <= 0.5 + 1e-6      # inside the unit cube of the grid
+    for picture in ('prediction.png', 'refinement.png'):
+        with Image.open(out / picture) as im:
+            im.verify()
+
+
+def test_demo_on_real_renderings_and_odd_inputs(tiny_weights, chair_views, tmp_path):
+    three = chair_views[:3]
+    result = _run_demo(three, tiny_weights, tmp_path / 'real', _median_threshold(tiny_weights, three))
+    assert result.returncode == 0, result.stderr
+    for name in ('prediction.binvox', 'prediction.obj', 'prediction.png', 'refinement.png'):
+        assert str(tmp_path / 'real' / name) in result.stdout
+    _check_outputs(tmp_path / 'real')
+
+    grey = tmp_path / 'grey.png'
+    Image.fromarray(np.asarray(Image.open(chair_views[0]).convert('L').resize((200, 160)))).save(grey)
+    wide = tmp_path / 'wide.jpg'
+    Image.open(chair_views[1]).convert('RGB').resize((500, 300)).save(wide)
+    for name, images in (('one', [grey]), ('five', chair_views[:4] + [wide])):
+        result = _run_demo(images, tiny_weights, tmp_path / name, _median_threshold(tiny_weights, [str(i) for i in images]))
+        assert result.returncode == 0, result.stderr
+        _check_outputs(tmp_path / name)
+        with Image.open(tmp_path / name / 'refinement.png') as im:
+            assert im.size[0] > im.size[1] * (len(images) / 2) * 0.8   # one column per view
+
+
+def test_demo_errors_are_one_line(tiny_weights, tmp_path, chair_views):
+    bad = tmp_path / 'broken.png'
+    bad.write_bytes(b'\x89PNG\r\n\x1a\n garbage')
+    for images, message in (([bad], 'broken.png'), ([tmp_path / 'missing.png'], 'missing.png')):
+        result = _run_demo(images, tiny_weights, tmp_path / 'out')
+        assert result.returncode == 1
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith('error: ') and message in last
+    result = _run_demo(chair_views[:1], str(tmp_path / 'none.weights.h5'), tmp_path / 'out')
+    assert result.returncode == 1 and 'weights file not found' in result.stderr
+    assert not (tmp_path / 'out').exists(), 'nothing written on error'
