@@ -6,8 +6,8 @@ draws one number of views in 1..N_VIEWS, and each sample draws its view ids from
 renderings with replacement. A killed run therefore resumes exactly by starting at batch `offset`.
 
 A model whose files are bad is skipped for that sample and replaced by another model drawn from the
-key (seed, batch, slot, attempt), so the replacement is the same on every run; each bad model is reported once (one line
-naming the file and the problem) and counted.
+key (seed, batch, slot, attempt), so the replacement is the same on every run; each bad model is
+reported once (one line naming the file and the problem) and counted.
 """
 import os
 import threading
@@ -188,7 +188,9 @@ class TrainBatches(keras.utils.PyDataset):
         """Global batch k, computed from (seed, k) alone."""
         cfg = self.cfg
         n_max = cfg.CONST.N_VIEWS
-        n_views = int(_rng(self.seed, _VIEWS, k).integers(1, n_max + 1)) if cfg.TRAIN.RANDOM_NUM_VIEWS else n_max
+        n_views = n_max
+        if cfg.TRAIN.RANDOM_NUM_VIEWS:
+            n_views = int(_rng(self.seed, _VIEWS, k).integers(1, n_max + 1))
         n = cfg.CONST.N_VOX
         images = np.empty((self.batch_size, n_views, cfg.CONST.IMG_H, cfg.CONST.IMG_W, 3), np.float32)
         voxels = np.empty((self.batch_size, n, n, n), np.uint8)
@@ -216,7 +218,8 @@ class TrainBatches(keras.utils.PyDataset):
             with self._lock:
                 self._checked[pair] = problems
         if problems:
-            raise DataError(problems[0] + (f' (+{len(problems) - 1} more problems)' if len(problems) > 1 else ''))
+            more = f' (+{len(problems) - 1} more problems)' if len(problems) > 1 else ''
+            raise DataError(problems[0] + more)
         voxels_out[...] = load_voxels(self.cfg, synset, model)
         view_ids = rng.integers(0, self.cfg.TRAIN.NUM_RENDERING, size=len(images_out))
         for slot, view in enumerate(view_ids):

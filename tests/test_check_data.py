@@ -62,4 +62,5 @@ def test_corrupted_copy_lists_every_bad_model(make_dataset_tree):
 def test_missing_root_is_one_error_line(tmp_path):
     result = check_data(tmp_path / 'nowhere')
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == f'error: dataset root {tmp_path / "nowhere"} does not exist'
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line == f'error: dataset root {tmp_path / "nowhere"} does not exist'

@@ -63,7 +63,8 @@ def test_no_crop_no_flip_when_disabled(cfg):
     cfg.TRAIN.RANDOM_CROP = False
     cfg.TRAIN.FLIP = False
     for seed in range(20):
-        assert source_of(preprocess_train(coordinate_image(), np.random.default_rng(seed), cfg)) == (5, 5, False)
+        out = preprocess_train(coordinate_image(), np.random.default_rng(seed), cfg)
+        assert source_of(out) == (5, 5, False)
 
 
 def test_transparent_pixels_get_one_colour_in_range_others_keep_their_rgb(cfg):

@@ -119,14 +119,16 @@ def test_load_test_views_are_the_first_renderings(tree):
     views = load_test_views(cfg, CHAIR, 'm002', 3)
     assert views.shape == (3, 127, 127, 3) and views.dtype == np.float32
     for v in range(3):
-        assert np.array_equal(views[v], preprocess_test(load_image(rendering_path(cfg, CHAIR, 'm002', v)), cfg))
+        image = load_image(rendering_path(cfg, CHAIR, 'm002', v))
+        assert np.array_equal(views[v], preprocess_test(image, cfg))
     assert np.array_equal(views, load_test_views(cfg, CHAIR, 'm002', 3))
 
 
 def test_load_voxels(tree, shapenet_sample):
     grid = load_voxels(config(tree), CHAIR, 'm000')
     assert grid.dtype == bool and grid.shape == (32, 32, 32)
-    assert np.array_equal(grid, read_binvox(next(shapenet_sample.glob(f'ShapeNetVox32/{CHAIR}/*/model.binvox'))).data)
+    real = next(shapenet_sample.glob(f'ShapeNetVox32/{CHAIR}/*/model.binvox'))
+    assert np.array_equal(grid, read_binvox(real).data)
 
 
 def test_no_pairs_is_a_data_error(tree):
