@@ -59,6 +59,9 @@ def _expected_errors():
         errors.append(DataError)
     except ImportError:
         pass
+    from lib.calibration import CalibrationError
+    from datasets.embedded import EmbeddedDatasetError
+    errors += [CalibrationError, EmbeddedDatasetError]
     return tuple(errors)
 
 
@@ -395,13 +398,100 @@ def _plot_refinement(path, views, refinement, threshold):
     return path
 
 
+def cmd_compare(argv):
+    from lib.compare import NETWORK_ORDER, run_comparison
+    parser = argparse.ArgumentParser(
+        prog='./run.sh compare',
+        description='Train and test the five networks of Table 1 under one protocol and write '
+                    'experiments/results/table1.md, table1.json and table1_views.png. Rerun to resume.')
+    parser.add_argument('--protocol', choices=['cpu', 'paper'], default='cpu',
+                        help='cpu: embedded dataset, width 0.25, ~2 hours on 2 cores; paper: full networks '
+                             'on ShapeNet (--data), 60k iterations, for a GPU')
+    parser.add_argument('--seeds', default='0', help='comma-separated seeds (default 0)')
+    parser.add_argument('--nets', default=','.join(NETWORK_ORDER), help='networks to run')
+    parser.add_argument('--data', help='ShapeNet root (required for --protocol paper)')
+    parser.add_argument('--out', help='folder of the runs (default output/compare_<protocol>)')
+    parser.add_argument('--dry-run', action='store_true', help='list the runs without making them')
+    args = parser.parse_args(argv)
+    if args.protocol == 'paper' and not args.data and not args.dry_run:
+        raise CommandError('--protocol paper needs the real ShapeNet: --data /path/to/ShapeNet')
+    nets = _parse_list(args.nets, str, '--nets')
+    from models import canonical_name
+    nets = [canonical_name(n) for n in nets]
+    seeds = _parse_list(args.seeds, int, '--seeds')
+    run_comparison(args.protocol, seeds, nets, args.out or f'output/compare_{args.protocol}',
+                   data=os.path.abspath(args.data) if args.data else None, dry_run=args.dry_run,
+                   command=_command_line('compare', argv))
+    return 0
+
+
+def cmd_calibrate(argv):
+    from lib.calibration import MIN_MODEL_IOU, calibrate, verdict
+    parser = argparse.ArgumentParser(
+        prog='./run.sh calibrate',
+        description='Check the camera model against a ShapeNet-layout dataset: render each model\'s '
+                    'ground-truth voxels (full cubes) at every viewpoint of its rendering_metadata.txt and '
+                    'compare the silhouette with the rendering\'s alpha channel. Prints one line per model '
+                    '(synset, model, mean and min IoU over its views) and the mean over models; exits 1 if '
+                    'a model is below 0.60 or the mean below 0.75.')
+    parser.add_argument('root', help='folder holding ShapeNetRendering/ and ShapeNetVox32/')
+    parser.add_argument('--per-category', type=int, metavar='N',
+                        help='check only the first N models (sorted by id) of each category')
+    args = parser.parse_args(argv)
+    if args.per_category is not None and args.per_category < 1:
+        raise CommandError(f'--per-category must be at least 1, got {args.per_category}')
+    results = []
+    for r in calibrate(os.path.abspath(args.root), args.per_category):
+        results.append(r)
+        if r.problem:
+            print(f'{r.synset}  {r.model}  error: {r.problem}', flush=True)
+        else:
+            flag = '' if r.mean >= MIN_MODEL_IOU else f'  BELOW {MIN_MODEL_IOU:.2f}'
+            print(f'{r.synset}  {r.model}  mean IoU {r.mean:.3f}  min {r.min:.3f}  '
+                  f'({len(r.ious)} views){flag}', flush=True)
+    passed, _, text = verdict(results)
+    print(text)
+    return 0 if passed else 1
+
+
+def cmd_generate_data(argv):
+    from datasets.embedded import generate_dataset
+    from datasets.shapes import BUILDERS
+    from lib.data_io import repo_path
+    parser = argparse.ArgumentParser(
+        prog='./run.sh generate-data',
+        description='Make the embedded dataset: procedural objects of the 13 categories in the ShapeNet '
+                    'layout (24 renderings and a 32^3 binvox each). Resumes an interrupted run; returns at '
+                    'once if the dataset is complete.')
+    parser.add_argument('--out', metavar='ROOT', help='dataset folder (DIR.EMBEDDED_ROOT, default data/embedded)')
+    parser.add_argument('--per-category', type=int, metavar='N', help='objects per category (EMBEDDED.N_PER_CATEGORY)')
+    parser.add_argument('--seed', type=int, help='random seed (EMBEDDED.SEED)')
+    parser.add_argument('--workers', type=int, help='processes (EMBEDDED.NUM_WORKERS)')
+    add_config_args(parser)
+    args = parser.parse_args(argv)
+    cfg = config_from_args(args, **{'EMBEDDED.N_PER_CATEGORY': args.per_category, 'EMBEDDED.SEED': args.seed,
+                                    'EMBEDDED.NUM_WORKERS': args.workers})
+    if cfg.EMBEDDED.N_PER_CATEGORY < 1:
+        raise CommandError(f'--per-category must be at least 1, got {cfg.EMBEDDED.N_PER_CATEGORY}')
+    root = repo_path(args.out or cfg.DIR.EMBEDDED_ROOT)
+    e = cfg.EMBEDDED
+    written = generate_dataset(root, e.N_PER_CATEGORY, e.SEED, max(1, e.NUM_WORKERS))
+    total = e.N_PER_CATEGORY * len(BUILDERS)
+    print(f'embedded dataset in {root}: {total} models ({e.N_PER_CATEGORY} per category, seed {e.SEED}), '
+          f'{written} made now' + ('' if written else ' (it was complete)'))
+    return 0
+
+
 COMMANDS = {
+    'calibrate': cmd_calibrate,
+    'generate-data': cmd_generate_data,
     'summary': cmd_summary,
     'check-data': cmd_check_data,
     'convert': cmd_convert,
     'train': cmd_train,
     'test': cmd_test,
     'demo': cmd_demo,
+    'compare': cmd_compare,
 }
 
 
