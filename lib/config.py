@@ -111,6 +111,12 @@ _DEFAULTS = {
         'NO_BG_COLOR_RANGE': [[240, 240], [240, 240], [240, 240]],
         'VOXEL_THRESH': [0.4],
     },
+    # the embedded dataset (datasets/embedded.py), generated in DIR.EMBEDDED_ROOT on first use
+    'EMBEDDED': {
+        'N_PER_CATEGORY': 50,    # objects per category (13 categories); 80/20 split like ShapeNet
+        'SEED': 0,               # same seed, same bytes; a larger N keeps the first objects
+        'NUM_WORKERS': 2,        # generator processes
+    },
 }
 
 

@@ -1,0 +1,1 @@
+"""Dataset files and the embedded dataset generator (datasets/embedded.py)."""

@@ -1,0 +1,382 @@
+"""The embedded dataset: procedural objects of the 13 categories, written in ShapeNet's layout.
+
+For each object (datasets/shapes.py, built from datasets/primitives.py) it writes
+    {root}/ShapeNetRendering/{synset}/{model}/rendering/00.png ... 23.png, rendering_metadata.txt,
+                                                        renderings.txt
+    {root}/ShapeNetVox32/{synset}/{model}/model.binvox
+with the conventions of the real files (REFERENCE.md): objects normalised like ShapeNetCore v1 (bounding
+box centred on the origin, diagonal 1); a 32^3 solid voxel grid placed as `binvox -d 32 -cb` places it
+(header translate = bounding-box minimum, scale = longest side); 24 views with azimuth U[0, 360),
+elevation U[25, 30), distance ratio U[0.65, 0.95), rendered by lib/render.py through the camera model
+of the real renderings, grey Lambertian shading, transparent background.
+
+Determinism: every model draws from its own random stream seeded by (seed, synset, index), so the same
+seed gives the same bytes whatever the number of worker processes, and a larger size adds models without
+changing the first ones. Model ids are hashes, so sorting them (the 80/20 split) shuffles the models.
+
+Atomicity: a model is assembled in {root}/.partial/ and moved into place with two renames, the
+renderings first and the voxel folder last; models are listed from the voxel folders, so a model is
+visible only when complete. An interrupted run leaves at most a staging folder or a rendering folder
+without voxels; the next run removes those and redoes the model. {root}/embedded_dataset.json is written
+last and records the seed and size.
+"""
+import contextlib
+import hashlib
+import io
+import json
+import os
+import pathlib
+import shutil
+import sys
+import time
+
+import numpy as np
+from PIL import Image
+
+from datasets.primitives import Ellipsoid, merge_meshes
+from datasets.shapes import BUILDERS
+from lib.binvox_rw import Voxels, encode_binvox
+from lib.render import ALBEDO_RANGE, Camera, render_mesh
+
+FORMAT_VERSION = 1
+MANIFEST = 'embedded_dataset.json'
+STAGING = '.partial'
+N_VIEWS = 24
+N_VOX = 32
+VOXEL_SUBSAMPLES = 4        # inside tests per voxel and axis: a voxel is occupied if any sample is
+AZIMUTH_RANGE = (0.0, 360.0)
+ELEVATION_RANGE = (25.0, 30.0)
+DISTANCE_RATIO_RANGE = (0.65, 0.95)
+FOV_COLUMN = 25             # written like the original's metadata; the renderer never used it
+DEFAULT_RENDERING_PATH = '{root}/ShapeNetRendering/{category}/{model}/rendering'
+DEFAULT_VOXEL_PATH = '{root}/ShapeNetVox32/{category}/{model}/model.binvox'
+
+
+class EmbeddedDatasetError(ValueError):
+    """A dataset folder that the generator cannot use; the message says why and what to do."""
+
+
+# ------------------------------------------------------------------------------------------ objects
+def model_rng(seed, synset, index):
+    """The random stream of one model: independent of generation order and process."""
+    return np.random.default_rng([int(seed), int(synset), int(index)])
+
+
+def model_id(seed, synset, index):
+    """A 32-hex-digit id like ShapeNet's; ids sort in an order unrelated to the index."""
+    return hashlib.sha256(f'r2n2-embedded/v{FORMAT_VERSION}/{seed}/{synset}/{index}'.encode()).hexdigest()[:32]
+
+
+def normalise(parts):
+    """Scale and move parts so their mesh bounding box is centred on the origin with diagonal 1."""
+    vertices = np.concatenate([p.vertices for p in parts])
+    lo, hi = vertices.min(axis=0), vertices.max(axis=0)
+    scale = 1.0 / np.linalg.norm(hi - lo)
+    offset = -(lo + hi) / 2 * scale
+    return [p.transformed(scale, offset) for p in parts]
+
+
+def voxelise(parts, n=N_VOX, subsamples=VOXEL_SUBSAMPLES):
+    """Solid occupancy (x, y, z) of normalised parts, placed like `binvox -d n -cb`.
+
+    The grid is a cube of side = the longest bounding-box side, centred on the origin. A voxel is
+    occupied if any of its subsamples^3 regularly spaced sample points lies inside some part, so parts
+    thinner than a voxel still get voxels (binvox marks every voxel a surface crosses).
+    Returns (grid, Voxels with the binvox header values).
+    """
+    vertices = np.concatenate([p.vertices for p in parts])
+    lo, hi = vertices.min(axis=0), vertices.max(axis=0)
+    side = float((hi - lo).max())
+    m = n * subsamples
+    coords = (np.arange(m) + 0.5) / m * side - side / 2          # sample positions along each axis
+    fine = np.zeros((m, m, m), dtype=bool)
+    margin = side / m
+    for part in parts:
+        plo, phi = part.vertices.min(axis=0) - margin, part.vertices.max(axis=0) + margin
+        if isinstance(part, Ellipsoid):
+            # the analytic ellipsoid bulges past its (inscribed) mesh between vertices
+            ext = (phi - plo) * 0.05
+            plo, phi = plo - ext, phi + ext
+        start = np.searchsorted(coords, plo)
+        stop = np.searchsorted(coords, phi, side='right')
+        if np.any(stop <= start):
+            continue
+        gx, gy, gz = (coords[a:b] for a, b in zip(start, stop))
+        pts = np.stack(np.meshgrid(gx, gy, gz, indexing='ij'), axis=-1).reshape(-1, 3)
+        inside = part.inside(pts).reshape(len(gx), len(gy), len(gz))
+        fine[start[0]:stop[0], start[1]:stop[1], start[2]:stop[2]] |= inside
+    grid = fine.reshape(n, subsamples, n, subsamples, n, subsamples).any(axis=(1, 3, 5))
+    # binvox's header: translate = bounding-box minimum, scale = the cube's side
+    translate = tuple(float(v) for v in lo)
+    return grid, Voxels(grid, translate, side)
+
+
+def build_object(synset, rng):
+    """Normalised parts of one object of a category."""
+    if synset not in BUILDERS:
+        raise EmbeddedDatasetError(f'no generator for category {synset}')
+    return normalise(BUILDERS[synset](rng))
+
+
+def sample_views(rng, n=N_VIEWS):
+    """rendering_metadata.txt rows (azimuth, elevation, 0, distance ratio, 25), as the original drew them."""
+    az = rng.uniform(*AZIMUTH_RANGE, size=n)
+    el = rng.uniform(*ELEVATION_RANGE, size=n)
+    dr = rng.uniform(*DISTANCE_RATIO_RANGE, size=n)
+    return [(float(a), float(e), 0, float(d), FOV_COLUMN) for a, e, d in zip(az, el, dr)]
+
+
+def metadata_text(views):
+    # 12 significant digits: what Python 2's str() wrote in the original files
+    return ''.join(f'{a:.12g} {e:.12g} {r:g} {d:.12g} {f:g}\n' for a, e, r, d, f in views)
+
+
+def parse_metadata(text):
+    """[(azimuth, elevation, in-plane rotation, distance ratio, fov)] from rendering_metadata.txt text."""
+    return [tuple(float(v) for v in line.split()) for line in text.splitlines() if line.strip()]
+
+
+def png_bytes(rgba):
+    buf = io.BytesIO()
+    Image.fromarray(rgba, 'RGBA').save(buf, format='PNG')
+    return buf.getvalue()
+
+
+def make_model(seed, synset, index):
+    """All files of one model as {relative path: bytes} (paths relative to the dataset root)."""
+    rng = model_rng(seed, synset, index)
+    shape_rng, view_rng, look_rng = rng.spawn(3)
+    parts = build_object(synset, shape_rng)
+    vertices, faces, relative_albedo = merge_meshes(parts)
+    albedo = float(look_rng.uniform(*ALBEDO_RANGE)) * relative_albedo
+    _, voxels = voxelise(parts)
+    mid = model_id(seed, synset, index)
+    views = parse_metadata(metadata_text(sample_views(view_rng)))  # render exactly what the file says
+    rendering = f'ShapeNetRendering/{synset}/{mid}/rendering'
+    files = {f'ShapeNetVox32/{synset}/{mid}/model.binvox': encode_binvox(voxels)}
+    for i, (az, el, _, dr, _) in enumerate(views):
+        files[f'{rendering}/{i:02d}.png'] = png_bytes(render_mesh(vertices, faces, Camera(az, el, dr), albedo))
+    files[f'{rendering}/rendering_metadata.txt'] = metadata_text(views).encode()
+    files[f'{rendering}/renderings.txt'] = ''.join(f'{i:02d}.png\n' for i in range(len(views))).encode()
+    return mid, files
+
+
+# ------------------------------------------------------------------------------------------ writing
+def _model_dirs(root, synset, mid):
+    root = pathlib.Path(root)
+    return root / 'ShapeNetRendering' / synset / mid, root / 'ShapeNetVox32' / synset / mid
+
+
+def model_is_complete(root, synset, mid):
+    rendering, voxel = _model_dirs(root, synset, mid)
+    return (voxel / 'model.binvox').is_file() and (rendering / 'rendering' / 'renderings.txt').is_file()
+
+
+def write_model(root, seed, synset, index):
+    """Generate one model and move it into place atomically. Returns its id."""
+    root = pathlib.Path(root)
+    mid, files = make_model(seed, synset, index)
+    stage = root / STAGING / f'{synset}-{mid}'
+    if stage.exists():
+        shutil.rmtree(stage)
+    for rel, data in files.items():
+        path = stage / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    rendering, voxel = _model_dirs(root, synset, mid)
+    for final in (rendering, voxel):   # renderings first: the voxel folder makes the model visible
+        staged = stage / final.relative_to(root)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(staged, final)
+    shutil.rmtree(stage)
+    return mid
+
+
+def _write_model_task(args):
+    root, seed, synset, index = args
+    return synset, write_model(root, seed, synset, index)
+
+
+class Progress:
+    """A one-line progress bar on stderr (a line per 10 % when stderr is not a terminal)."""
+
+    def __init__(self, total, label, stream=None, enabled=True):
+        self.total, self.label, self.done = total, label, 0
+        self.stream = stream or sys.stderr
+        self.enabled = enabled and total > 0
+        self.tty = hasattr(self.stream, 'isatty') and self.stream.isatty()
+        self.start = time.monotonic()
+        self.last_tenth = -1
+
+    def update(self, n=1):
+        self.done += n
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.start
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - self.done) / rate if rate > 0 else 0.0
+        width = 30
+        filled = int(width * self.done / self.total)
+        line = (f'{self.label} [{"#" * filled}{"." * (width - filled)}] {self.done}/{self.total} '
+                f'{rate:.1f}/s, {int(elapsed)}s elapsed, ~{int(eta)}s left')
+        if self.tty:
+            self.stream.write('\r' + line + ('\n' if self.done >= self.total else ''))
+            self.stream.flush()
+        else:
+            tenth = 10 * self.done // self.total
+            if tenth != self.last_tenth:
+                self.last_tenth = tenth
+                print(line, file=self.stream, flush=True)
+
+
+# ------------------------------------------------------------------------------------------ dataset
+def _read_manifest(root):
+    path = pathlib.Path(root) / MANIFEST
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:
+        raise EmbeddedDatasetError(f'{path}: unreadable manifest ({e}); delete the folder {root} '
+                                   'to generate the dataset again') from None
+
+
+def _write_manifest(root, manifest):
+    path = pathlib.Path(root) / MANIFEST
+    tmp = path.with_name(path.name + f'.tmp{os.getpid()}')
+    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + '\n')
+    os.replace(tmp, path)
+
+
+def planned_models(seed, n_per_category, synsets):
+    """[(synset, index, id)] of a dataset, in generation order."""
+    return [(s, i, model_id(seed, s, i)) for s in synsets for i in range(n_per_category)]
+
+
+@contextlib.contextmanager
+def _locked(root):
+    """Only one generator per dataset folder at a time (a second one waits, then finds it complete)."""
+    import fcntl
+    with open(pathlib.Path(root) / '.lock', 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _check_folder(root, seed, n_per_category, synsets):
+    """Refuse a folder holding something else; return the models still to make."""
+    manifest = _read_manifest(root)
+    if manifest is None:
+        if any((pathlib.Path(root) / d).exists() for d in ('ShapeNetRendering', 'ShapeNetVox32')):
+            raise EmbeddedDatasetError(
+                f'{root} holds ShapeNet-layout data that the embedded generator did not make '
+                f'(no {MANIFEST}); choose another folder for the embedded dataset')
+    else:
+        same = (manifest.get('version') == FORMAT_VERSION and manifest.get('seed') == seed
+                and manifest.get('categories') == list(synsets))
+        if not same:
+            raise EmbeddedDatasetError(
+                f'{root} holds an embedded dataset made with other settings (seed {manifest.get("seed")}, '
+                f'version {manifest.get("version")}, {len(manifest.get("categories", []))} categories); '
+                f'delete it or choose another folder')
+        if manifest.get('per_category', 0) > n_per_category:
+            raise EmbeddedDatasetError(
+                f'{root} holds {manifest["per_category"]} models per category, more than the '
+                f'{n_per_category} asked for; delete it or choose another folder')
+    return [(s, i, m) for s, i, m in planned_models(seed, n_per_category, synsets)
+            if not model_is_complete(root, s, m)]
+
+
+def _clean_partial(root, todo):
+    """Remove what an interrupted run left: staging folders, renderings of models without voxels."""
+    shutil.rmtree(pathlib.Path(root) / STAGING, ignore_errors=True)
+    for synset, _, mid in todo:
+        for folder in _model_dirs(root, synset, mid):
+            if folder.exists():
+                shutil.rmtree(folder)
+
+
+def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, progress=True):
+    """Make (or complete) the embedded dataset under root. Returns the number of models written.
+
+    Models already complete are kept; interrupted ones are redone. Raises EmbeddedDatasetError if root
+    holds something else.
+    """
+    synsets = sorted(BUILDERS) if synsets is None else sorted(synsets)
+    unknown = [s for s in synsets if s not in BUILDERS]
+    if unknown:
+        raise EmbeddedDatasetError(f'no generator for categories {", ".join(unknown)}')
+    if n_per_category < 1:
+        raise EmbeddedDatasetError(f'models per category must be at least 1, got {n_per_category}')
+    root = pathlib.Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    with _locked(root):
+        todo = _check_folder(root, seed, n_per_category, synsets)
+        manifest = {'generator': '3D-R2N2 embedded dataset (datasets/embedded.py)', 'version': FORMAT_VERSION,
+                    'seed': seed, 'categories': list(synsets), 'complete': False,
+                    'per_category': max(n_per_category, (_read_manifest(root) or {}).get('per_category', 0))}
+        if not todo and (_read_manifest(root) or {}).get('complete'):
+            return 0
+        _write_manifest(root, manifest)
+        _clean_partial(root, todo)
+        bar = Progress(len(todo), f'embedded dataset ({root})', enabled=progress)
+        tasks = [(str(root), seed, s, i) for s, i, _ in todo]
+        if workers <= 1 or len(tasks) <= 1:
+            for task in tasks:
+                _write_model_task(task)
+                bar.update()
+        else:
+            import multiprocessing
+            # spawn, not fork: the caller may have TensorFlow's threads running
+            with multiprocessing.get_context('spawn').Pool(workers) as pool:
+                for _ in pool.imap_unordered(_write_model_task, tasks):
+                    bar.update()
+        shutil.rmtree(root / STAGING, ignore_errors=True)
+        manifest['complete'] = True
+        manifest['per_category'] = n_per_category
+        _write_manifest(root, manifest)
+    return len(todo)
+
+
+def dataset_is_complete(root, n_per_category, seed, synsets=None):
+    """True if root holds the complete embedded dataset of these settings (a quick check)."""
+    synsets = sorted(BUILDERS) if synsets is None else sorted(synsets)
+    try:
+        manifest = _read_manifest(root)
+    except EmbeddedDatasetError:
+        return False
+    if not manifest or not manifest.get('complete'):
+        return False
+    if (manifest.get('version'), manifest.get('seed'), manifest.get('per_category'),
+            manifest.get('categories')) != (FORMAT_VERSION, seed, n_per_category, list(synsets)):
+        return False
+    return all(model_is_complete(root, s, m) for s, _, m in planned_models(seed, n_per_category, synsets))
+
+
+def ensure_embedded_dataset(cfg, root=None, progress=True):
+    """The embedded dataset of cfg.EMBEDDED, generated on first use; returns its root (a Path).
+
+    root defaults to cfg.DIR.EMBEDDED_ROOT (relative paths are taken from the repository root).
+    Returns at once when the dataset is complete.
+    """
+    if root is None:
+        root = cfg.DIR.EMBEDDED_ROOT
+    root = pathlib.Path(os.path.expanduser(str(root)))
+    if not root.is_absolute():
+        root = pathlib.Path(__file__).resolve().parents[1] / root
+    if (cfg.DIR.RENDERING_PATH, cfg.DIR.VOXEL_PATH) != (DEFAULT_RENDERING_PATH, DEFAULT_VOXEL_PATH):
+        raise EmbeddedDatasetError('the embedded dataset is written in the standard ShapeNet layout; '
+                                   'DIR.RENDERING_PATH and DIR.VOXEL_PATH must keep their defaults '
+                                   'when DIR.DATASET_ROOT is empty')
+    e = cfg.EMBEDDED
+    if dataset_is_complete(root, e.N_PER_CATEGORY, e.SEED):
+        return root
+    if progress:
+        print(f'Generating the embedded dataset ({e.N_PER_CATEGORY} objects x {len(BUILDERS)} categories, '
+              f'seed {e.SEED}) in {root} ...', file=sys.stderr, flush=True)
+    generate_dataset(root, e.N_PER_CATEGORY, e.SEED, e.NUM_WORKERS, progress=progress)
+    return root
