@@ -33,7 +33,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from datasets.primitives import Ellipsoid, merge_meshes
+from datasets.primitives import merge_meshes
 from datasets.shapes import BUILDERS
 from lib.binvox_rw import Voxels, encode_binvox
 from lib.render import ALBEDO_RANGE, Camera, render_mesh
@@ -43,7 +43,6 @@ MANIFEST = 'embedded_dataset.json'
 STAGING = '.partial'
 N_VIEWS = 24
 N_VOX = 32
-VOXEL_SUBSAMPLES = 4        # inside tests per voxel and axis: a voxel is occupied if any sample is
 AZIMUTH_RANGE = (0.0, 360.0)
 ELEVATION_RANGE = (25.0, 30.0)
 DISTANCE_RATIO_RANGE = (0.65, 0.95)
@@ -76,39 +75,59 @@ def normalise(parts):
     return [p.transformed(scale, offset) for p in parts]
 
 
-def voxelise(parts, n=N_VOX, subsamples=VOXEL_SUBSAMPLES):
+SURFACE_INSET = 0.25   # voxels: how far inside its part a surface sample is binned (see voxelise)
+
+
+def voxelise(parts, n=N_VOX):
     """Solid occupancy (x, y, z) of normalised parts, placed like `binvox -d n -cb`.
 
     The grid is a cube of side = the longest bounding-box side, centred on the origin. A voxel is
-    occupied if any of its subsamples^3 regularly spaced sample points lies inside some part, so parts
-    thinner than a voxel still get voxels (binvox marks every voxel a surface crosses).
+    occupied if its centre is inside some part (the filled interior) or if the surface passes through
+    it: dense samples of every triangle, each moved a quarter voxel inside its (convex) part, so parts
+    thinner than a voxel (cords, sails) keep their voxels while a surface that only grazes a voxel's
+    corner does not claim it. That matches binvox's default (not "exact") voxelisation better than
+    marking every voxel a triangle touches: over the 13 categories, silhouettes of the renderings and of
+    the voxels then agree about as well as they do for real ShapeNet models.
     Returns (grid, Voxels with the binvox header values).
     """
-    vertices = np.concatenate([p.vertices for p in parts])
+    vertices, faces, _ = merge_meshes(parts)
     lo, hi = vertices.min(axis=0), vertices.max(axis=0)
     side = float((hi - lo).max())
-    m = n * subsamples
-    coords = (np.arange(m) + 0.5) / m * side - side / 2          # sample positions along each axis
-    fine = np.zeros((m, m, m), dtype=bool)
-    margin = side / m
+    centres = (np.arange(n) + 0.5) / n * side - side / 2
+    points = np.stack(np.meshgrid(centres, centres, centres, indexing='ij'), axis=-1).reshape(-1, 3)
+    inside = np.zeros(len(points), dtype=bool)
     for part in parts:
-        plo, phi = part.vertices.min(axis=0) - margin, part.vertices.max(axis=0) + margin
-        if isinstance(part, Ellipsoid):
-            # the analytic ellipsoid bulges past its (inscribed) mesh between vertices
-            ext = (phi - plo) * 0.05
-            plo, phi = plo - ext, phi + ext
-        start = np.searchsorted(coords, plo)
-        stop = np.searchsorted(coords, phi, side='right')
-        if np.any(stop <= start):
-            continue
-        gx, gy, gz = (coords[a:b] for a, b in zip(start, stop))
-        pts = np.stack(np.meshgrid(gx, gy, gz, indexing='ij'), axis=-1).reshape(-1, 3)
-        inside = part.inside(pts).reshape(len(gx), len(gy), len(gz))
-        fine[start[0]:stop[0], start[1]:stop[1], start[2]:stop[2]] |= inside
-    grid = fine.reshape(n, subsamples, n, subsamples, n, subsamples).any(axis=(1, 3, 5))
+        inside |= part.inside(points)
+    grid = inside.reshape(n, n, n)
+    for part in parts:
+        grid |= surface_voxels(part.vertices, part.faces, n, side, inset=SURFACE_INSET * side / n)
     # binvox's header: translate = bounding-box minimum, scale = the cube's side
     translate = tuple(float(v) for v in lo)
     return grid, Voxels(grid, translate, side)
+
+
+def surface_voxels(vertices, faces, n, side, inset=0.0):
+    """Voxels of an n^3 grid of side `side` (centred on the origin) through which the surface of a
+    convex solid passes, from barycentric samples spaced at most a third of a voxel apart along every
+    triangle, each moved `inset` inwards (the solid's inside is away from its mean vertex)."""
+    tri = vertices[faces]
+    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    length = np.linalg.norm(normal, axis=1, keepdims=True)
+    normal = np.divide(normal, length, out=np.zeros_like(normal), where=length > 0)
+    outward = np.einsum('tk,tk->t', normal, tri.mean(axis=1) - vertices.mean(axis=0)) >= 0
+    shift = np.where(outward[:, None], -normal, normal) * inset
+    longest = np.max(np.linalg.norm(tri - np.roll(tri, 1, axis=1), axis=2), axis=1)
+    steps = np.maximum(1, np.ceil(longest / (side / n / 3))).astype(np.int64)
+    occupied = np.zeros((n, n, n), dtype=bool)
+    for k in np.unique(steps):
+        i, j = np.meshgrid(np.arange(k + 1), np.arange(k + 1), indexing='ij')
+        keep = i + j <= k
+        bary = np.stack([k - i[keep] - j[keep], i[keep], j[keep]], axis=1) / k     # (P, 3)
+        sel = steps == k
+        pts = (np.einsum('pv,tvd->tpd', bary, tri[sel]) + shift[sel][:, None, :]).reshape(-1, 3)
+        idx = np.clip(np.floor((pts + side / 2) / side * n), 0, n - 1).astype(np.int64)
+        occupied[idx[:, 0], idx[:, 1], idx[:, 2]] = True
+    return occupied
 
 
 def build_object(synset, rng):
@@ -286,7 +305,8 @@ def _check_folder(root, seed, n_per_category, synsets):
         if manifest.get('per_category', 0) > n_per_category:
             raise EmbeddedDatasetError(
                 f'{root} holds {manifest["per_category"]} models per category, more than the '
-                f'{n_per_category} asked for; delete it or choose another folder')
+                f'{n_per_category} asked for; ask for {manifest["per_category"]} (EMBEDDED.N_PER_CATEGORY, '
+                f'generate-data --per-category), or delete the folder')
     return [(s, i, m) for s, i, m in planned_models(seed, n_per_category, synsets)
             if not model_is_complete(root, s, m)]
 
@@ -313,6 +333,8 @@ def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, prog
     if n_per_category < 1:
         raise EmbeddedDatasetError(f'models per category must be at least 1, got {n_per_category}')
     root = pathlib.Path(root)
+    if root.is_dir():
+        _check_folder(root, seed, n_per_category, synsets)   # refuse foreign data before writing anything
     root.mkdir(parents=True, exist_ok=True)
     with _locked(root):
         todo = _check_folder(root, seed, n_per_category, synsets)

@@ -359,9 +359,9 @@ def lamp(rng):
     parts = []
     kind = rng.choice(['table', 'floor', 'desk', 'pendant'], p=[0.35, 0.25, 0.3, 0.1])
     if kind == 'pendant':
-        drop = _u(rng, 0.3, 0.9)
+        drop = _u(rng, 0.3, 0.7)
         parts.append(cylinder(0.06, 0.02, (0, drop + 0.25, 0)))                      # ceiling cup
-        parts.append(tube([0, drop + 0.25, 0], [0, 0.25, 0], 0.006, segments=6))       # cord
+        parts.append(tube([0, drop + 0.25, 0], [0, 0.25, 0], 0.016, segments=6))       # cord
         _shade(rng, parts, np.array([0, 0.25, 0]), hanging=True)
         return parts
     base_r = _u(rng, 0.07, 0.16)
@@ -373,19 +373,19 @@ def lamp(rng):
         body_h = _u(rng, 0.2, 0.45)
         if rng.random() < 0.45:   # vase-like body
             parts.append(ellipsoid((base_r * 0.9, body_h / 2, base_r * 0.9), (0, body_h / 2 + 0.02, 0)))
-            parts.append(tube([0, body_h, 0], [0, body_h + 0.12, 0], 0.012, segments=8))
+            parts.append(tube([0, body_h, 0], [0, body_h + 0.12, 0], 0.015, segments=8))
             top = body_h + 0.1
         else:
-            parts.append(tube([0, 0.02, 0], [0, body_h + 0.1, 0], _u(rng, 0.01, 0.025)))
+            parts.append(tube([0, 0.02, 0], [0, body_h + 0.1, 0], _u(rng, 0.015, 0.03)))
             top = body_h + 0.05
         _shade(rng, parts, np.array([0, top, 0]), hanging=False)
     elif kind == 'floor':
         stem_h = _u(rng, 1.1, 1.7)
-        parts.append(tube([0, 0.02, 0], [0, stem_h, 0], _u(rng, 0.01, 0.02)))
+        parts.append(tube([0, 0.02, 0], [0, stem_h, 0], _u(rng, 0.018, 0.03)))
         if rng.random() < 0.4:   # arc floor lamp: an arm reaching out, shade hanging
             reach = _u(rng, 0.3, 0.6)
-            parts.append(tube([0, stem_h, 0], [reach, stem_h + 0.1, 0], 0.012))
-            parts.append(tube([reach, stem_h + 0.1, 0], [reach, stem_h - 0.05, 0], 0.01))
+            parts.append(tube([0, stem_h, 0], [reach, stem_h + 0.1, 0], 0.018))
+            parts.append(tube([reach, stem_h + 0.1, 0], [reach, stem_h - 0.05, 0], 0.015))
             _shade(rng, parts, np.array([reach, stem_h - 0.05, 0]), hanging=True)
         else:
             _shade(rng, parts, np.array([0, stem_h - 0.1, 0]), hanging=False)
@@ -397,7 +397,7 @@ def lamp(rng):
         p1 = p0 + l1 * np.array([np.cos(a1), np.sin(a1), 0]) * [-1, 1, 1]
         p2 = p1 + l2 * np.array([np.cos(a2), np.sin(a2), 0])
         for a, b in ((p0, p1), (p1, p2)):
-            parts.append(tube(a, b, 0.012, segments=8))
+            parts.append(tube(a, b, 0.016, segments=8))
         parts.append(ellipsoid((0.025, 0.025, 0.025), p1, albedo=MID))
         _shade(rng, parts, p2, hanging=True, tilt=_u(rng, 0, 35), size=0.6)
     return parts
@@ -643,11 +643,11 @@ def airplane(rng):
 def rifle(rng):
     parts = []
     L = 1.0
-    rec_len, rec_h, width = L * _u(rng, 0.18, 0.28), L * _u(rng, 0.05, 0.08), L * _u(rng, 0.028, 0.04)
+    rec_len, rec_h, width = L * _u(rng, 0.18, 0.28), L * _u(rng, 0.055, 0.085), L * _u(rng, 0.035, 0.05)
     rec_x0 = -L * _u(rng, 0.12, 0.2)            # rear of the receiver
     rec_x1 = rec_x0 + rec_len
     parts.append(box((rec_len, rec_h, width), ((rec_x0 + rec_x1) / 2, 0, 0), base_at_bottom=True))
-    barrel_r = L * _u(rng, 0.008, 0.014)
+    barrel_r = L * _u(rng, 0.011, 0.016)
     muzzle = L / 2
     bore_y = rec_h * _u(rng, 0.55, 0.75)
     parts.append(tube([rec_x1, bore_y, 0], [muzzle, bore_y, 0], barrel_r, segments=10))

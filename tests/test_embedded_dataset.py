@@ -1,0 +1,233 @@
+"""The embedded dataset generator (datasets/embedded.py): layout, formats, conventions of the real
+ShapeNet files, determinism, atomic and resumable generation, calibration of its renderings."""
+import pathlib
+import re
+import subprocess
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy import ndimage
+
+import datasets.embedded as embedded
+from datasets.embedded import (EmbeddedDatasetError, build_object, dataset_is_complete, ensure_embedded_dataset,
+                               generate_dataset, model_id, planned_models, voxelise)
+from datasets.primitives import box, cylinder, ellipsoid, merge_meshes
+from datasets.shapes import BUILDERS
+from lib.binvox_rw import read_binvox
+from lib.calibration import MIN_MEAN_IOU, MIN_MODEL_IOU, calibrate, verdict
+from lib.config import CATEGORY_NAMES, load_config
+from tests.conftest import REPO
+
+FEW = ['03001627', '02691156']   # a chair and an airplane: enough for the byte-level tests
+
+
+def tree_bytes(root):
+    """{relative path: bytes} of every dataset file under root (not the manifest or lock)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob('*'))
+            if p.is_file() and p.parts[len(root.parts)] in ('ShapeNetRendering', 'ShapeNetVox32')}
+
+
+@pytest.fixture(scope='module')
+def one_per_category(tmp_path_factory):
+    root = tmp_path_factory.mktemp('embedded') / 'data'
+    written = generate_dataset(root, 1, seed=0, workers=1, progress=False)
+    assert written == 13
+    return root
+
+
+def _models(root):
+    return sorted((p.parent.name, p.name) for p in (root / 'ShapeNetVox32').glob('*/*'))
+
+
+def test_every_category_is_generated_in_the_shapenet_layout(one_per_category):
+    root = one_per_category
+    assert sorted(BUILDERS) == sorted(CATEGORY_NAMES)
+    models = _models(root)
+    assert [s for s, _ in models] == sorted(CATEGORY_NAMES)
+    for synset, model in models:
+        assert re.fullmatch(r'[0-9a-f]{32}', model)
+        rendering = root / 'ShapeNetRendering' / synset / model / 'rendering'
+        assert sorted(p.name for p in rendering.iterdir()) == sorted(
+            [f'{i:02d}.png' for i in range(24)] + ['rendering_metadata.txt', 'renderings.txt'])
+        assert (rendering / 'renderings.txt').read_text() == ''.join(f'{i:02d}.png\n' for i in range(24))
+
+
+def test_metadata_has_24_lines_of_5_columns_drawn_like_the_original(one_per_category):
+    for meta in one_per_category.glob('ShapeNetRendering/*/*/rendering/rendering_metadata.txt'):
+        rows = np.array([[float(v) for v in line.split()] for line in meta.read_text().splitlines()])
+        assert rows.shape == (24, 5)
+        az, el, rot, ratio, fov = rows.T
+        assert np.all((0 <= az) & (az < 360)) and np.all((25 <= el) & (el < 30))
+        assert np.all(rot == 0) and np.all(fov == 25)
+        assert np.all((0.65 <= ratio) & (ratio < 0.95))
+
+
+def test_renderings_are_137_rgba_grey_with_transparent_background(one_per_category):
+    greys = []
+    for png in sorted(one_per_category.glob('ShapeNetRendering/*/*/rendering/*.png'))[::5]:
+        with Image.open(png) as im:
+            assert im.format == 'PNG' and im.mode == 'RGBA' and im.size == (137, 137)
+            a = np.asarray(im)
+        alpha = a[..., 3]
+        assert alpha[0, 0] == alpha[0, -1] == alpha[-1, 0] == alpha[-1, -1] == 0
+        assert 0.005 < np.mean(alpha > 0) < 0.8, png
+        assert np.all(a[..., 0] == a[..., 1]) and np.all(a[..., 1] == a[..., 2])
+        greys.append(a[alpha == 255, 0].mean())
+    # the real sample's foreground means are 130-193; generated ones vary around the same levels
+    assert 120 < np.mean(greys) < 200
+
+
+def test_voxels_are_solid_32_cubed_with_the_binvox_cb_header(one_per_category):
+    for path in one_per_category.glob('ShapeNetVox32/*/*/model.binvox'):
+        v = read_binvox(path)
+        assert v.data.shape == (32, 32, 32)
+        # ShapeNetCore v1 normalisation: bounding box centred on the origin, diagonal 1; binvox -cb:
+        # translate = bounding-box minimum, scale = longest side
+        extent = -2 * np.array(v.translate)
+        assert np.linalg.norm(extent) == pytest.approx(1.0, abs=1e-5)
+        assert v.scale == pytest.approx(extent.max(), abs=1e-5)
+        # the occupancy spans the longest axis and is centred on the others, as in ShapeNetVox32
+        for axis in range(3):
+            occupied = np.flatnonzero(v.data.any(axis=tuple(a for a in range(3) if a != axis)))
+            if extent[axis] == extent.max():
+                assert occupied[0] == 0 and occupied[-1] == 31
+            assert abs(occupied[0] + occupied[-1] - 31) <= 2, (path, axis, occupied[[0, -1]])
+        # solid: no enclosed empty voxels
+        np.testing.assert_array_equal(ndimage.binary_fill_holes(v.data), v.data)
+
+
+def test_voxelisation_of_primitives_matches_their_volume():
+    parts = embedded.normalise([box((0.5, 0.3, 0.2), (0.1, 0.2, 0.3))])
+    grid, vox = voxelise(parts)
+    # the box fills the grid along x, and 0.6 and 0.4 of it along y and z: 32 x 19.2 x 12.8 voxels;
+    # boundary voxels partly inside count as occupied (binvox marks every voxel the surface crosses)
+    assert 32 * 19 * 12 <= grid.sum() <= 32 * 21 * 15
+    parts = embedded.normalise([ellipsoid((0.4, 0.4, 0.4)), cylinder(0.05, 0.8, (0, -0.4, 0))])
+    grid, _ = voxelise(parts)
+    np.testing.assert_array_equal(ndimage.binary_fill_holes(grid), grid)
+    assert grid[16, 31, 16] and grid[16, 0, 16]   # the thin rod reaches both ends
+
+
+def test_generated_renderings_calibrate_against_their_voxels(one_per_category):
+    # the issue's thresholds on generated data: the mesh silhouettes against their own voxelisation
+    results = list(calibrate(str(one_per_category)))
+    assert len(results) == 13
+    for r in results:
+        assert not r.problem and r.mean >= MIN_MODEL_IOU, (r.synset, r.mean)
+    passed, mean, text = verdict(results)
+    assert passed and mean >= MIN_MEAN_IOU, text
+
+
+def test_each_builder_varies_its_objects():
+    for synset, builder in BUILDERS.items():
+        sizes = {len(build_object(synset, np.random.default_rng(i))) for i in range(6)}
+        extents = [np.ptp(merge_meshes(build_object(synset, np.random.default_rng(i)))[0], axis=0).round(3).tobytes()
+                   for i in range(6)]
+        assert len(set(extents)) == 6, synset   # every object has other proportions
+        assert max(sizes) >= 3, synset          # and is made of several parts
+
+
+def test_same_seed_same_bytes_whatever_the_number_of_workers(tmp_path):
+    generate_dataset(tmp_path / 'a', 1, seed=7, workers=1, synsets=FEW, progress=False)
+    generate_dataset(tmp_path / 'b', 1, seed=7, workers=2, synsets=FEW, progress=False)
+    generate_dataset(tmp_path / 'c', 1, seed=8, workers=1, synsets=FEW, progress=False)
+    a, b, c = (tree_bytes(tmp_path / n) for n in 'abc')
+    assert len(a) == 2 * 27 and a == b
+    assert set(a).isdisjoint(c)   # another seed: other ids
+
+
+def test_model_ids_sort_independently_of_generation_order():
+    plan = planned_models(0, 50, ['03001627'])
+    ids = [m for _, _, m in plan]
+    assert len(set(ids)) == 50 and ids != sorted(ids)
+    order = np.argsort(ids)   # generation index of the models in sorted (split) order
+    first, last = order[:40], order[40:]
+    assert 10 < np.mean(last) < 40   # the 20 % test split is spread over the indices
+    # a larger dataset keeps the first models
+    assert planned_models(0, 10, ['03001627'])[:5] == planned_models(0, 5, ['03001627'])
+    assert model_id(0, '03001627', 3) == plan[3][2]
+
+
+def test_interrupted_generation_leaves_only_complete_models_and_resumes(tmp_path, monkeypatch):
+    reference = tmp_path / 'reference'
+    generate_dataset(reference, 2, seed=1, workers=1, synsets=FEW, progress=False)
+    want = tree_bytes(reference)
+
+    root = tmp_path / 'interrupted'
+    real_write = embedded.write_model
+    calls = []
+
+    def write_then_die(root_, seed, synset, index):
+        root_ = pathlib.Path(root_)
+        calls.append(index)
+        if len(calls) == 3:   # die in the middle of the third model, after its renderings moved
+            mid, files = embedded.make_model(seed, synset, index)
+            stage = root_ / embedded.STAGING / 'x'
+            stage.mkdir(parents=True)
+            (stage / 'junk.png').write_bytes(b'half')
+            rendering, _ = embedded._model_dirs(root_, synset, mid)
+            rendering.mkdir(parents=True)
+            (rendering / '00.png').write_bytes(files[next(iter(k for k in files if k.endswith('00.png')))])
+            raise KeyboardInterrupt
+        return real_write(root_, seed, synset, index)
+
+    monkeypatch.setattr(embedded, 'write_model', write_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        generate_dataset(root, 2, seed=1, workers=1, synsets=FEW, progress=False)
+    # what is visible (models are listed from ShapeNetVox32) is complete and right
+    visible = _models(root)
+    assert len(visible) == 2
+    got = tree_bytes(root)
+    for synset, model in visible:
+        for path, data in want.items():
+            if model in path:
+                assert got[path] == data
+    assert not dataset_is_complete(root, 2, 1, FEW)
+
+    monkeypatch.setattr(embedded, 'write_model', real_write)
+    assert generate_dataset(root, 2, seed=1, workers=1, synsets=FEW, progress=False) == 2
+    assert tree_bytes(root) == want
+    assert not (root / embedded.STAGING).exists()
+    assert dataset_is_complete(root, 2, 1, FEW)
+    assert generate_dataset(root, 2, seed=1, workers=1, synsets=FEW, progress=False) == 0
+
+
+def test_folders_holding_other_data_are_refused(tmp_path):
+    foreign = tmp_path / 'shapenet'
+    (foreign / 'ShapeNetVox32' / '03001627' / 'm0').mkdir(parents=True)
+    with pytest.raises(EmbeddedDatasetError, match='did not make'):
+        generate_dataset(foreign, 1, seed=0, workers=1, synsets=FEW, progress=False)
+    assert [p.name for p in foreign.iterdir()] == ['ShapeNetVox32']   # nothing written there
+    root = tmp_path / 'd'
+    generate_dataset(root, 1, seed=0, workers=1, synsets=['03001627'], progress=False)
+    with pytest.raises(EmbeddedDatasetError, match='other settings'):
+        generate_dataset(root, 1, seed=5, workers=1, synsets=['03001627'], progress=False)
+    # growing keeps the first model; shrinking is refused
+    assert generate_dataset(root, 2, seed=0, workers=1, synsets=['03001627'], progress=False) == 1
+    with pytest.raises(EmbeddedDatasetError, match='more than'):
+        generate_dataset(root, 1, seed=0, workers=1, synsets=['03001627'], progress=False)
+
+
+def test_ensure_embedded_dataset_generates_once_then_returns_at_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedded, 'BUILDERS', {k: BUILDERS[k] for k in FEW})
+    cfg = load_config(set_pairs=[('EMBEDDED.N_PER_CATEGORY', '1'), ('EMBEDDED.NUM_WORKERS', '1')])
+    root = ensure_embedded_dataset(cfg, tmp_path / 'e', progress=False)
+    assert len(_models(root)) == 2
+    before = tree_bytes(root)
+    start = time.perf_counter()
+    assert ensure_embedded_dataset(cfg, tmp_path / 'e', progress=False) == root
+    assert time.perf_counter() - start < 0.5
+    assert tree_bytes(root) == before
+    cfg.DIR.RENDERING_PATH = '{root}/elsewhere/{category}/{model}'
+    with pytest.raises(EmbeddedDatasetError, match='standard ShapeNet layout'):
+        ensure_embedded_dataset(cfg, tmp_path / 'e', progress=False)
+
+
+def test_generate_data_command_rejects_bad_sizes_in_one_line(tmp_path):
+    proc = subprocess.run(['./run.sh', 'generate-data', '--out', str(tmp_path / 'g'), '--per-category', '0'],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == ['error: --per-category must be at least 1, got 0']
+    assert not (tmp_path / 'g').exists()
