@@ -482,7 +482,13 @@ def cmd_generate_data(argv):
     return 0
 
 
+def cmd_bench(argv):
+    from lib.benchmark import main as bench_main
+    return bench_main(argv)
+
+
 COMMANDS = {
+    'bench': cmd_bench,
     'calibrate': cmd_calibrate,
     'generate-data': cmd_generate_data,
     'summary': cmd_summary,

@@ -67,6 +67,9 @@ _DEFAULTS = {
         'GRID_SIZE': 4,          # side of the recurrent 3D grid
         'HIDDEN_CHANNELS': 128,  # channels of the recurrent state
         'WIDTH': 1.0,            # multiplies every channel count (hidden state included); 1.0 = paper
+        # How the network is computed (same weights, same results within float rounding):
+        'FAST_PATH': True,       # no products with unpooling's zeros; False = the literal reference
+        'PRECISION': 'float32',  # or 'mixed_bfloat16' (encoder/decoder in bf16; state, loss float32)
     },
     'DIR': {
         'DATASET': 'datasets/shapenet_1000.json',  # categories (and optional model lists)

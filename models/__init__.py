@@ -47,7 +47,8 @@ def network_spec(name, network_cfg=None, img_size=127, n_vox=32, **overrides):
     values = dict(NETWORKS[name][2])
     if network_cfg is not None:
         values.update(width=network_cfg.WIDTH, leaky_slope=network_cfg.LEAKY_SLOPE,
-                      grid_size=network_cfg.GRID_SIZE, hidden_channels=network_cfg.HIDDEN_CHANNELS)
+                      grid_size=network_cfg.GRID_SIZE, hidden_channels=network_cfg.HIDDEN_CHANNELS,
+                      fast_path=network_cfg.FAST_PATH, precision=network_cfg.PRECISION)
     values.update(overrides)
     spec = NetworkSpec(name=name, img_size=img_size, n_vox=n_vox, **values)
     spec.check()

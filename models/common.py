@@ -9,17 +9,19 @@ so weights map one to one to its files. A network is a Functional model
       -> decoder   (nested model)                                       -> logits (batch, 32, 32, 32, 2)
       -> softmax                                                        -> probabilities
 """
+import contextlib
 import dataclasses
 
 import keras
 
-from lib.layers import (FoldViews, PaddedMaxPool2D, Unpool3D, UnfoldViews, ViewRecurrence, VoxelSoftmax,
-                        original_bias_initializer, original_kernel_initializer)
+from lib.layers import (FoldViews, PaddedMaxPool2D, Unpool3D, UnfoldViews, UnpoolConv3D, ViewRecurrence,
+                        VoxelSoftmax, original_bias_initializer, original_kernel_initializer)
 
 ENCODER_FILTERS = (96, 128, 256, 256, 256, 256)   # conv1 .. conv6
 FC_UNITS = 1024                                   # fc7
 DECODER_FILTERS = (64, 32)                        # conv9, conv10 (conv7, conv8 = hidden channels)
 N_CLASSES = 2                                     # conv11: empty, occupied
+PRECISIONS = ('float32', 'mixed_bfloat16')
 
 
 def scale_width(n, width):
@@ -41,6 +43,9 @@ class NetworkSpec:
     hidden_channels: int = 128
     img_size: int = 127
     n_vox: int = 32
+    # How it is computed, not what: neither changes the weights (one weights file serves all).
+    fast_path: bool = True      # no products with unpooling's zeros, W.x of all views at once
+    precision: str = 'float32'  # or 'mixed_bfloat16': encoder and decoder in bfloat16
 
     @property
     def encoder_filters(self):
@@ -65,6 +70,9 @@ class NetworkSpec:
         if self.grid_size * 8 != self.n_vox:
             raise ValueError(f'{self.name}: three x2 unpools take a {self.grid_size}^3 grid to '
                              f'{self.grid_size * 8}^3, not the configured {self.n_vox}^3 voxels')
+        if self.precision not in PRECISIONS:
+            raise ValueError(f'{self.name}: precision must be one of {", ".join(PRECISIONS)}, '
+                             f'got {self.precision!r}')
 
     def describe(self):
         return (f'{self.name} (width {self.width:g}, hidden {self.grid_size}^3x{self.hidden}, '
@@ -81,6 +89,27 @@ def conv3d(filters, size, name):
     return keras.layers.Conv3D(filters, size, padding='same', name=name,
                                kernel_initializer=original_kernel_initializer(),
                                bias_initializer=original_bias_initializer())
+
+
+def unpool_conv3d(filters, size, name):
+    """The fast path's conv3d(filters, size, name) of Unpool3D(x), called on x: no products with the
+    inserted zeros, the same weights (UnpoolConv3D)."""
+    return UnpoolConv3D(filters, size, padding='same', name=name,
+                        kernel_initializer=original_kernel_initializer(),
+                        bias_initializer=original_bias_initializer())
+
+
+@contextlib.contextmanager
+def precision_scope(spec):
+    """Layers made inside compute in spec.precision (variables stay float32). Used for the encoder
+    and the decoder, where nearly all the work is; the recurrence (its state carried over views),
+    the softmax and the loss stay float32."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(spec.precision)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def fc7_layer(units):
@@ -101,6 +130,11 @@ def _encoder_head(spec, x):
 
 def simple_encoder(spec):
     """GRUNet / LSTM nets: per stage conv -> pool -> leaky ReLU (pool before the activation)."""
+    with precision_scope(spec):
+        return _simple_encoder(spec)
+
+
+def _simple_encoder(spec):
     image = keras.Input((spec.img_size, spec.img_size, 3), name='image')
     x = image
     for i, filters in enumerate(spec.encoder_filters, start=1):
@@ -116,6 +150,11 @@ def residual_encoder(spec):
     Stage 1 (7x7 then 3x3) and stage 4 have no shortcut; stages 2, 3, 5 add a 1x1 conv (conv_c) of
     the stage input; stage 6 adds the stage input itself. No activation after the add.
     """
+    with precision_scope(spec):
+        return _residual_encoder(spec)
+
+
+def _residual_encoder(spec):
     f = spec.encoder_filters
     if f[4] != f[5]:
         raise ValueError('residual encoder: stage 6 adds its input, so conv5 and conv6 need equal widths')
@@ -143,12 +182,20 @@ def _hidden_input(spec):
 
 def simple_decoder(spec):
     """GRUNet / LSTM nets: unpool, conv 128; unpool, conv 128; unpool, conv 64; conv 32; conv 2."""
+    with precision_scope(spec):
+        return _simple_decoder(spec)
+
+
+def _simple_decoder(spec):
     f = spec.decoder_filters
     hidden = _hidden_input(spec)
     x = hidden
     for i, filters in zip((7, 8, 9), f[:3]):
-        x = Unpool3D(name=f'unpool{i}')(x)
-        x = conv3d(filters, 3, f'conv{i}')(x)
+        if spec.fast_path:
+            x = unpool_conv3d(filters, 3, f'conv{i}')(x)
+        else:
+            x = Unpool3D(name=f'unpool{i}')(x)
+            x = conv3d(filters, 3, f'conv{i}')(x)
         x = _lrelu(spec, f'rect{i}')(x)
     x = conv3d(f[3], 3, 'conv10')(x)
     x = _lrelu(spec, 'rect10')(x)
@@ -158,22 +205,32 @@ def simple_decoder(spec):
 
 def residual_decoder(spec):
     """ResidualGRUNet decoder, with its quirk kept: conv10c reads rect10a, not the block input."""
+    with precision_scope(spec):
+        return _residual_decoder(spec)
+
+
+def _residual_decoder(spec):
     f = spec.decoder_filters
     hidden = _hidden_input(spec)
     x = hidden
     for i, filters in zip((7, 8), f[:2]):
-        unpooled = Unpool3D(name=f'unpool{i}')(x)
-        y = conv3d(filters, 3, f'conv{i}a')(unpooled)
+        unpooled = Unpool3D(name=f'unpool{i}')(x)   # added exactly, zeros included
+        y = (unpool_conv3d(filters, 3, f'conv{i}a')(x) if spec.fast_path
+             else conv3d(filters, 3, f'conv{i}a')(unpooled))
         y = _lrelu(spec, f'rect{i}a')(y)
         y = conv3d(filters, 3, f'conv{i}b')(y)
         y = _lrelu(spec, f'rect{i}')(y)
         x = keras.layers.Add(name=f'res{i}')([unpooled, y])
-    unpooled = Unpool3D(name='unpool9')(x)
-    y = conv3d(f[2], 3, 'conv9a')(unpooled)
+    if spec.fast_path:
+        y = unpool_conv3d(f[2], 3, 'conv9a')(x)
+    else:
+        unpooled = Unpool3D(name='unpool9')(x)
+        y = conv3d(f[2], 3, 'conv9a')(unpooled)
     y = _lrelu(spec, 'rect9a')(y)
     y = conv3d(f[2], 3, 'conv9b')(y)
     y = _lrelu(spec, 'rect9')(y)
-    shortcut = conv3d(f[2], 1, 'conv9c')(unpooled)
+    # conv9c (1x1x1) of the unpooled grid: in the fast path, unpooled 1x1x1 conv of x plus the bias
+    shortcut = unpool_conv3d(f[2], 1, 'conv9c')(x) if spec.fast_path else conv3d(f[2], 1, 'conv9c')(unpooled)
     x = keras.layers.Add(name='res9')([shortcut, y])
     y = conv3d(f[3], 3, 'conv10a')(x)
     rect10a = _lrelu(spec, 'rect10a')(y)
@@ -190,9 +247,10 @@ def assemble(spec, encoder, cell, decoder, batch_size=None, stateful=False):
     images = keras.Input((None, spec.img_size, spec.img_size, 3), batch_size=batch_size, name='images')
     per_image = encoder(FoldViews(name='fold_views')(images))
     features = UnfoldViews(name='unfold_views')([per_image, images])
-    hidden = ViewRecurrence(cell, stateful=stateful, name='recurrence')(features)
+    hidden = ViewRecurrence(cell, stateful=stateful, precompute_inputs=spec.fast_path,
+                            name='recurrence')(features)
     logits = decoder(hidden)
-    probabilities = VoxelSoftmax(name='softmax')(logits)
+    probabilities = VoxelSoftmax(name='softmax', dtype='float32')(logits)
     return keras.Model(images, probabilities, name=spec.name)
 
 

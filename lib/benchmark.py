@@ -1,0 +1,709 @@
+"""./run.sh bench: what this machine does with the network, as ratios fast / reference.
+
+One command, one machine. Every measurement runs in a fresh worker process (python -m lib.benchmark
+--worker SPEC): warm-up calls first (tracing included), then the median of several timed calls.
+Around the timed calls the worker reads /proc/stat, so each row says how many cores other processes
+kept busy meanwhile; a row above --busy cores is re-measured (--retries) and the quietest try is
+kept, still flagged if it stayed busy. The worker's peak resident memory (ru_maxrss) is the row's
+peak memory, so with one measurement per process it is that configuration's own.
+
+What is counted (not timed): the useful multiply-accumulates of a call, i.e. those of every
+convolution and matrix product, where a convolution of a zero-insertion unpool output counts as the
+stride-2 transposed convolution it equals (1/8 of the literal dense count: the other 7/8 multiply
+inserted zeros). 'same' padding is counted as work, as FLOP counters do. A training step counts as
+3 forwards (forward, input gradients, weight gradients).
+
+--quick runs small configurations with few repetitions in one process: a smoke test of the command,
+not a measurement to quote.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+RESULT_TAG = 'BENCH-RESULT '
+DEFAULT_OUT = 'experiments/results/bench.md'
+QUICK_OUT = 'experiments/results/bench-quick.md'
+
+# (key, what, numerator row, denominator row, comparison, target); rows are named in plan().
+TARGETS = [
+    ('fwd1_fast', 'forward 1 view, fast fp32 / reference', 'forward1/fast/float32', 'forward1/ref/float32', '<=', 0.65),
+    ('fwd5_fast', 'forward 5 views, fast fp32 / reference', 'forward5/fast/float32', 'forward5/ref/float32', '<=', 0.80),
+    ('fwd1_bf16', 'forward 1 view, fast bf16 / reference', 'forward1/fast/mixed_bfloat16', 'forward1/ref/float32', '<=', 0.40),
+    ('fwd5_bf16', 'forward 5 views, fast bf16 / reference', 'forward5/fast/mixed_bfloat16', 'forward5/ref/float32', '<=', 0.50),
+    ('train_fast', 'training step, fast fp32 / reference', 'train/fast/float32', 'train/ref/float32', '<=', 0.60),
+    ('efficiency', 'useful GFLOP/s of the fast fp32 forward (lower of 1, 5 views) / fp32 peak', None, None, '>=', 0.85),
+    ('pipeline', 'input pipeline images/s / training consumption', None, None, '>=', 10.0),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Machine load: CPU time of the whole machine minus this process's, from /proc/stat.
+
+def _machine_busy_seconds():
+    """CPU-seconds the machine has spent busy since boot (all cores), or None off Linux."""
+    try:
+        with open('/proc/stat') as f:
+            fields = f.readline().split()[1:]
+    except OSError:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf('SC_CLK_TCK')
+
+
+def _own_seconds():
+    t = os.times()
+    return t.user + t.system
+
+
+def _loadavg():
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+class LoadProbe:
+    """Cores kept busy by other processes between start() and stop()."""
+
+    def start(self):
+        self.t0, self.busy0, self.own0, self.load0 = time.perf_counter(), _machine_busy_seconds(), _own_seconds(), _loadavg()
+        return self
+
+    def stop(self):
+        wall = time.perf_counter() - self.t0
+        busy1, own1 = _machine_busy_seconds(), _own_seconds()
+        others = None
+        if self.busy0 is not None and wall > 0:
+            others = max(0.0, ((busy1 - self.busy0) - (own1 - self.own0)) / wall)
+        return {'others_cores': others, 'load_before': self.load0, 'load_after': _loadavg(),
+                'own_cores': (own1 - self.own0) / wall if wall > 0 else None}
+
+
+def idle_check(seconds=1.0):
+    probe = LoadProbe().start()
+    time.sleep(seconds)
+    return probe.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# Counting multiply-accumulates (analytically, from the built layers)
+
+def _prod(values):
+    out = 1
+    for v in values:
+        out *= int(v)
+    return out
+
+
+def count_macs(model):
+    """MACs of one sample and one view, by part: {'encoder', 'recurrence' (per view),
+    'decoder_dense', 'decoder_useful' (per sample)} and per-layer rows of the decoder.
+
+    A Conv3D fed by an Unpool3D (the reference path) costs its dense count but is useful for 1/8
+    of it; an UnpoolConv3D (the fast path) is counted from its input grid, which is the same 1/8.
+    """
+    import keras
+    from lib.layers import FCConv3D, Unpool3D, UnpoolConv3D
+
+    def conv_macs(layer):
+        kernel = tuple(layer.kernel.shape)
+        taps, cin, cout = _prod(kernel[:-2]), kernel[-2], kernel[-1]
+        if isinstance(layer, UnpoolConv3D):
+            cells = _prod(layer.input.shape[1:-1])
+            return cells * taps * cin * cout * 8, cells * taps * cin * cout
+        dense = _prod(layer.output.shape[1:-1]) * taps * cin * cout
+        producer = layer.input._keras_history.operation
+        return dense, dense // 8 if isinstance(producer, Unpool3D) else dense
+
+    encoder = 0
+    for layer in model.get_layer('encoder').layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            encoder += conv_macs(layer)[1]
+        elif isinstance(layer, keras.layers.Dense):
+            encoder += _prod(layer.kernel.shape)
+    recurrence = 0
+    cell = model.get_layer('recurrence').cell
+    for t in cell.transitions:
+        assert isinstance(t, FCConv3D)
+        recurrence += _prod(t.Wx.shape) + _prod(cell.state_shape[:-1]) * _prod(t.Wh.shape)
+    dense = useful = 0
+    layers = []
+    for layer in model.get_layer('decoder').layers:
+        if isinstance(layer, keras.layers.Conv3D):
+            d, u = conv_macs(layer)
+            dense, useful = dense + d, useful + u
+            layers.append((layer.name, d, u))
+    return {'encoder': encoder, 'recurrence': recurrence, 'decoder_dense': dense,
+            'decoder_useful': useful, 'decoder_layers': layers}
+
+
+def macs_per_call(counts, batch, views, useful=True):
+    decoder = counts['decoder_useful'] if useful else counts['decoder_dense']
+    return batch * (views * (counts['encoder'] + counts['recurrence']) + decoder)
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker: one process, one or more measurements, one JSON line each.
+
+def _timed(fn, warmup, reps):
+    for _ in range(warmup):
+        fn()
+    probe = LoadProbe().start()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times, probe.stop()
+
+
+def _rss_mb():
+    """Current resident memory (MB) of this process."""
+    try:
+        with open('/proc/self/statm') as f:
+            return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2 ** 20
+    except OSError:
+        return None
+
+
+def _peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KB on Linux
+
+
+def _measure_matmul(m):
+    import tensorflow as tf
+    n, dtype = m['n'], m['dtype']
+    rng = tf.random.Generator.from_seed(0)
+    a = tf.cast(rng.normal((n, n)), dtype)
+    b = tf.cast(rng.normal((n, n)), dtype)
+    f = tf.function(lambda a, b: tf.matmul(a, b)[0, 0])   # the product is computed in full
+    times, load = _timed(lambda: f(a, b).numpy(), m['warmup'], m['reps'])
+    return times, load, {'flop': 2 * n ** 3}
+
+
+def _build(m):
+    import keras
+    from models import build_network
+    keras.utils.set_random_seed(0)
+    return build_network(m['net'], width=m['width'], fast_path=m['path'] == 'fast', precision=m['precision'])
+
+
+def _images(batch, views, size):
+    import numpy as np
+    return np.random.default_rng(0).random((batch, views, size, size, 3), dtype=np.float32)
+
+
+def _measure_forward(m):
+    import tensorflow as tf
+    model = _build(m)
+    x = tf.constant(_images(m['batch'], m['views'], model.spec.img_size))
+    traces = []
+
+    @tf.function
+    def forward(x):
+        traces.append(1)   # runs only while tracing
+        return model(x, training=False)
+
+    rss_built = _rss_mb()
+    times, load = _timed(lambda: forward(x).numpy(), m['warmup'], m['reps'])
+    return times, load, {'traces': len(traces), 'rss_built_mb': rss_built}
+
+
+def _measure_train(m):
+    import numpy as np
+    from lib.config import get_default_config
+    from lib.solver import VoxelTrainer, make_optimizer
+    model = _build(m)
+    cfg = get_default_config()
+    trainer = VoxelTrainer(model, cfg.TRAIN.WEIGHT_DECAY)
+    trainer.compile(optimizer=make_optimizer(cfg.TRAIN), jit_compile=False)
+    x = _images(m['batch'], m['views'], model.spec.img_size)
+    n = model.spec.n_vox
+    y = (np.random.default_rng(1).random((m['batch'], n, n, n)) < 0.2).astype(np.uint8)
+    rss_built = _rss_mb()
+    times, load = _timed(lambda: trainer.train_on_batch(x, y), m['warmup'], m['reps'])
+    return times, load, {'rss_built_mb': rss_built}
+
+
+def _measure_unpool_conv(m):
+    """One decoder convolution of an unpooled grid, by one method (or the literal 'reference')."""
+    import numpy as np
+    import tensorflow as tf
+    from lib.layers import UNPOOL_CONV_METHODS, unpool_zero_insertion
+    n, cin, cout, batch = m['n'], m['cin'], m['cout'], m['batch']
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.standard_normal((batch, n, n, n, cin)).astype(np.float32))
+    k = tf.Variable((rng.standard_normal((3, 3, 3, cin, cout)) / np.sqrt(27 * cin)).astype(np.float32))
+    if m['method'] == 'reference':
+        def op(x):
+            return tf.nn.conv3d(unpool_zero_insertion(x), k, [1] * 5, 'SAME')
+    else:
+        def op(x, method=UNPOOL_CONV_METHODS[m['method']]):
+            return method(x, k)
+
+    if m['grad']:
+        @tf.function
+        def f(x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = op(x)
+            return tape.gradient(y, [x, k], output_gradients=y)
+    else:
+        f = tf.function(op)
+    times, load = _timed(lambda: [t.numpy() for t in tf.nest.flatten(f(x))], m['warmup'], m['reps'])
+    return times, load, {}
+
+
+def sample_dataset_root():
+    """The real ShapeNet sample of the shared folder, if present."""
+    root = os.environ.get('R2N2_SHARED') or os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), '..', 'shared')
+    root = os.path.join(root, 'data', 'shapenet-sample')
+    return root if os.path.isdir(os.path.join(root, 'ShapeNetRendering')) else None
+
+
+def synthetic_dataset(folder, models=3, views=24, size=137, n_vox=32):
+    """A small ShapeNet-layout tree of random RGBA renderings and voxel grids (when no sample)."""
+    import numpy as np
+    from PIL import Image
+    from lib.binvox_rw import Voxels, write_binvox
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:size, :size]
+    for i in range(models):
+        render = os.path.join(folder, 'ShapeNetRendering', '03001627', f'm{i:03d}', 'rendering')
+        os.makedirs(render, exist_ok=True)
+        for v in range(views):
+            rgba = rng.integers(0, 256, (size, size, 4), dtype=np.uint8)
+            cy, cx, r = rng.uniform(40, 97), rng.uniform(40, 97), rng.uniform(20, 40)
+            rgba[..., 3] = np.where((yy - cy) ** 2 + (xx - cx) ** 2 < r * r, 255, 0)
+            Image.fromarray(rgba, 'RGBA').save(os.path.join(render, f'{v:02d}.png'))
+        voxels = os.path.join(folder, 'ShapeNetVox32', '03001627', f'm{i:03d}')
+        os.makedirs(voxels, exist_ok=True)
+        write_binvox(Voxels(rng.random((n_vox,) * 3) < 0.2), os.path.join(voxels, 'model.binvox'))
+    return [('03001627', f'm{i:03d}') for i in range(models)]
+
+
+def _measure_pipeline(m):
+    """Batches of the training pipeline (TrainBatches in tf.data, lib.train_net.batch_stream)."""
+    from lib.config import get_default_config
+    from lib.data_process import TrainBatches
+    from lib.train_net import batch_stream
+    cfg = get_default_config()
+    cfg.CONST.BATCH_SIZE = m['batch']
+    cfg.CONST.N_VIEWS = m['views']
+    cfg.TRAIN.RANDOM_NUM_VIEWS = False
+    tmp = None
+    root = sample_dataset_root()
+    if root:
+        import glob
+        pairs = sorted((p.split(os.sep)[-2], p.split(os.sep)[-1])
+                       for p in glob.glob(os.path.join(root, 'ShapeNetVox32', '*', '*')))
+        source = f'the shared ShapeNet sample ({len(pairs)} real models) at {os.path.normpath(root)}'
+    else:
+        tmp = tempfile.TemporaryDirectory()
+        root = tmp.name
+        pairs = synthetic_dataset(root)
+        source = f'{len(pairs)} generated models (random 137x137 RGBA renderings)'
+    cfg.DIR.DATASET_ROOT = root
+    workers = m['workers']
+    total = m['warmup'] + m['reps']
+    batches = TrainBatches(cfg, pairs, seed=0, length=total, workers=workers)
+    stream = iter(batch_stream(batches, workers))
+    times, load = _timed(lambda: next(stream)[0].numpy(), m['warmup'], m['reps'])
+    if tmp:
+        tmp.cleanup()
+    return times, load, {'images_per_batch': m['batch'] * m['views'], 'source': source, 'workers': workers}
+
+
+MEASURES = {'matmul': _measure_matmul, 'forward': _measure_forward, 'train': _measure_train,
+            'unpool_conv': _measure_unpool_conv, 'pipeline': _measure_pipeline}
+
+
+def worker(specs):
+    """Run measurements in order, printing one tagged JSON line each."""
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from lib.cli import import_tensorflow_quietly
+    import_tensorflow_quietly()
+    for m in specs:
+        times, load, extra = MEASURES[m['kind']](m)
+        result = {**m, 'times': times, 'median': statistics.median(times), 'min': min(times),
+                  'peak_rss_mb': _peak_rss_mb(), **load, **extra}
+        print(RESULT_TAG + json.dumps(result), flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan, run by the parent
+
+def plan(net, quick, gpu=False):
+    """Groups of measurement specs; each group runs in one worker process."""
+    if quick:
+        width, train_batch, train_views, fw, fr, tw, tr = 0.125, 2, 2, 1, 2, 1, 2
+    else:
+        width, train_batch, train_views, fw, fr, tw, tr = 1.0, 8, 5, 2, 7, 1, 4
+    base = {'net': net, 'width': width}
+    configs = [('ref', 'float32'), ('fast', 'float32'), ('fast', 'mixed_bfloat16')]
+    groups = []
+    sizes = (512,) if quick else (1024, 2048, 4096)
+    groups.append([{'kind': 'matmul', 'name': f'matmul/{d}/{n}', 'n': n, 'dtype': d,
+                    'warmup': 2, 'reps': 3 if quick else 7}
+                   for d in ('float32', 'bfloat16') for n in sizes])
+    for path, precision in configs:
+        group = [{'kind': 'forward', 'name': f'forward{v}/{path}/{precision}', 'views': v, 'batch': 1,
+                  'path': path, 'precision': precision, 'warmup': fw, 'reps': fr, **base} for v in (1, 5)]
+        if precision == 'float32' or not quick:
+            group.append({'kind': 'train', 'name': f'train/{path}/{precision}', 'views': train_views,
+                          'batch': train_batch, 'path': path, 'precision': precision, 'warmup': tw,
+                          'reps': tr, **base})
+        groups.append(group)
+    if not quick:
+        # the project's default training run (experiments/cfgs/cpu_default.yaml: width 0.25, batch 8)
+        groups.append([{'kind': 'train', 'name': 'train/fast/float32/w0.25', 'views': 5, 'batch': 8,
+                        'path': 'fast', 'precision': 'float32', 'warmup': 2, 'reps': 7, 'net': net,
+                        'width': 0.25}])
+        shapes = [(4, 128, 128), (8, 128, 128), (16, 128, 64)]
+        groups.append([{'kind': 'unpool_conv', 'name': f'unpool_conv/{method}/n{n}/b{batch}/{"grad" if grad else "fwd"}',
+                        'method': method, 'n': n, 'cin': cin, 'cout': cout, 'batch': batch, 'grad': grad,
+                        'warmup': 2, 'reps': 5}
+                       for grad, batch in ((False, 1), (True, 8)) for n, cin, cout in shapes
+                       for method in ('reference', 'transpose', 'parities')])
+    groups.append([{'kind': 'pipeline', 'name': 'pipeline', 'batch': train_batch, 'views': train_views,
+                    'workers': 2, 'warmup': 1 if quick else 2, 'reps': 2 if quick else 20}])
+    if quick:   # one process for everything: TensorFlow starts once
+        return [[m for g in groups for m in g]]
+    # one process per measurement: its peak memory is its own
+    return [[m] for g in groups for m in g]
+
+
+def run_group(group, device):
+    env = dict(os.environ)
+    env.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    if device == 'cpu':
+        env['CUDA_VISIBLE_DEVICES'] = '-1'
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env['PYTHONPATH'] = root + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
+    proc = subprocess.run([sys.executable, '-m', 'lib.benchmark', '--worker', json.dumps(group)],
+                          capture_output=True, text=True, cwd=root, env=env)
+    results = [json.loads(line[len(RESULT_TAG):]) for line in proc.stdout.splitlines()
+               if line.startswith(RESULT_TAG)]
+    if proc.returncode != 0 or len(results) != len(group):
+        tail = '\n'.join(proc.stderr.strip().splitlines()[-15:])
+        raise RuntimeError(f'benchmark worker for {[m["name"] for m in group]} failed '
+                           f'(exit {proc.returncode}):\n{tail}')
+    for r in results:
+        r['device'] = device
+    return results
+
+
+def measure(groups, device, busy, retries, log):
+    results = {}
+    for group in groups:
+        best = None
+        for attempt in range(retries + 1):
+            got = run_group(group, device)
+            worst = max((r['others_cores'] or 0.0) for r in got)
+            for r in got:
+                r['attempts'] = attempt + 1
+            if best is None or worst < best[0]:
+                best = (worst, got)
+            if worst <= busy:
+                break
+            log(f'  busy: other processes used {worst:.2f} cores during {got[0]["name"]}'
+                + (', measuring again' if attempt < retries else ''))
+        for r in best[1]:
+            r['busy'] = (r['others_cores'] or 0.0) > busy
+            results[r['name']] = r
+            log(f'  {_row_label(r["name"]):44s} {_fmt_time(r["median"]):>10s}   others {r["others_cores"] or 0:.2f} cores'
+                f'{"  BUSY" if r["busy"] else ""}')
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Reporting
+
+def _fmt_time(seconds):
+    return f'{seconds * 1e3:.1f} ms' if seconds < 10 else f'{seconds:.2f} s'
+
+
+def _row_label(name):
+    parts = name.split('/')
+    kind = parts[0]
+    if kind == 'matmul':
+        return f'matmul {parts[1]} {parts[2]}x{parts[2]}'
+    if kind.startswith('forward') or kind == 'train':
+        what = {'forward1': 'forward 1 view', 'forward5': 'forward 5 views', 'train': 'training step'}[kind]
+        precision = {'float32': 'fp32', 'mixed_bfloat16': 'bf16'}[parts[2]]
+        path = {'ref': 'reference', 'fast': 'fast'}[parts[1]]
+        extra = f' width {parts[3][1:]}' if len(parts) > 3 else ''
+        return f'{what}, {path} {precision}{extra}'
+    if kind == 'unpool_conv':
+        return f'unpool+conv {parts[1]} {parts[2][1:]}^3 batch {parts[3][1:]} {parts[4]}'
+    return name
+
+
+def machine_description():
+    import keras
+    import numpy
+    import tensorflow as tf
+    cpu = platform.processor() or 'unknown'
+    flags = ''
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name') and cpu in ('unknown', '', 'x86_64'):
+                    cpu = line.split(':', 1)[1].strip()
+                if line.startswith('flags'):
+                    flags = line.split(':', 1)[1].split()
+                    break
+    except OSError:
+        pass
+    memory = None
+    try:
+        with open('/proc/meminfo') as f:
+            memory = int(f.readline().split()[1]) / 2 ** 20
+    except OSError:
+        pass
+    gpus = tf.config.list_physical_devices('GPU')
+    vector = [f for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile') if f in flags]
+    return {
+        'cpu': cpu, 'cores': os.cpu_count(),
+        'cores_usable': len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count(),
+        'memory_gb': memory, 'vector_extensions': vector, 'kernel': platform.release(),
+        'python': platform.python_version(), 'tensorflow': tf.__version__, 'keras': keras.__version__,
+        'numpy': numpy.__version__, 'onednn': os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'default (on for x86 CPUs)'),
+        'gpus': [g.name for g in gpus],
+    }
+
+
+def analyse(results, counts, spec_desc, quick):
+    """Derived numbers: peaks, useful GFLOP/s, ratios, targets."""
+    cpu = {k: v for k, v in results.items() if v['device'] == 'cpu'}
+    for r in results.values():
+        if r['kind'] == 'matmul':
+            r['gflops'] = 2 * r['n'] ** 3 / r['median'] / 1e9
+    peaks = {}
+    for dtype in ('float32', 'bfloat16'):
+        rows = [r for r in cpu.values() if r['kind'] == 'matmul' and r['dtype'] == dtype]
+        if rows:
+            peaks[dtype] = max(r['gflops'] for r in rows)
+    for r in results.values():
+        kind = r['name'].split('/')[0]
+        if kind.startswith('forward') or kind == 'train':
+            c = counts[r['width']]
+            useful = macs_per_call(c, r['batch'], r['views'], useful=True) * (3 if kind == 'train' else 1)
+            r['useful_gmac'] = useful / 1e9
+            r['gflops'] = 2 * useful / r['median'] / 1e9
+            r['peak_fraction'] = (r['gflops'] / peaks['float32'] if 'float32' in peaks and r['device'] == 'cpu'
+                                  else None)
+    ratios = {}
+    for key, what, num, den, op, target in TARGETS:
+        value = None
+        flagged = False
+        if num and num in cpu and den in cpu:
+            value = cpu[num]['median'] / cpu[den]['median']
+            flagged = cpu[num]['busy'] or cpu[den]['busy']
+        elif key == 'efficiency':
+            rows = [cpu.get(f'forward{v}/fast/float32') for v in (1, 5)]
+            if all(r and r.get('peak_fraction') is not None for r in rows):
+                value = min(r['peak_fraction'] for r in rows)
+                flagged = any(r['busy'] for r in rows) or any(
+                    cpu[k]['busy'] for k in cpu if k.startswith('matmul/float32/'))
+        elif key == 'pipeline':
+            p, t = cpu.get('pipeline'), cpu.get('train/fast/float32')
+            if p and t:
+                p['images_per_s'] = p['images_per_batch'] / p['median']
+                t['images_per_s'] = t['views'] * t['batch'] / t['median']
+                value, flagged = p['images_per_s'] / t['images_per_s'], p['busy'] or t['busy']
+        met = None if value is None else (value <= target if op == '<=' else value >= target)
+        ratios[key] = {'what': what, 'value': value, 'op': op, 'target': target, 'met': met, 'busy': flagged}
+    return peaks, ratios
+
+
+def _fmt(v, spec):
+    return '-' if v is None else format(v, spec)
+
+
+def measurement_rows(results):
+    """(label, median, min, reps, useful GMAC, GFLOP/s, % of fp32 peak, peak RSS, others' cores, flag)"""
+    rows = []
+    for r in results.values():
+        name = r['name']
+        label = _row_label(name) + ('' if r['device'] == 'cpu' else f' [{r["device"]}]')
+        extra = ''
+        if name == 'pipeline':
+            extra = f'{r["images_per_batch"] / r["median"]:.0f} images/s'
+        elif 'images_per_s' in r:
+            extra = f'{r["images_per_s"]:.1f} images/s consumed'
+        rows.append((label, _fmt_time(r['median']), _fmt_time(r['min']), str(len(r['times'])),
+                     _fmt(r.get('useful_gmac'), '.2f'), _fmt(r.get('gflops'), '.0f'),
+                     _fmt(None if r.get('peak_fraction') is None else 100 * r['peak_fraction'], '.0f'),
+                     f'{r["peak_rss_mb"]:.0f} MB', f'{r["others_cores"] or 0:.2f}',
+                     ('BUSY' if r['busy'] else '') + (f' {extra}' if extra else '')))
+    return rows
+
+
+HEADER = ('measurement', 'median', 'min', 'reps', 'useful GMAC', 'GFLOP/s', '% fp32 peak', 'peak RSS',
+          "others' cores", 'notes')
+
+
+def text_table(header, rows):
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = lambda cells: '  '.join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                                   for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    return '\n'.join([line(header), line(['-' * w for w in widths])] + [line(r) for r in rows])
+
+
+def md_table(header, rows):
+    out = ['| ' + ' | '.join(header) + ' |', '|' + '|'.join('---' for _ in header) + '|']
+    return '\n'.join(out + ['| ' + ' | '.join(str(c) for c in r) + ' |' for r in rows])
+
+
+def ratio_rows(ratios):
+    rows = []
+    for r in ratios.values():
+        met = '-' if r['met'] is None else ('yes' if r['met'] else 'NO')
+        rows.append((r['what'], _fmt(r['value'], '.3f'), f'{r["op"]} {r["target"]:g}',
+                     met + (' (busy)' if r['busy'] else '')))
+    return rows
+
+
+def macs_rows(counts, width):
+    c = counts[width]
+    rows = [('encoder, per view', f'{c["encoder"] / 1e9:.3f}', f'{c["encoder"] / 1e9:.3f}'),
+            ('recurrence, per view', f'{c["recurrence"] / 1e9:.3f}', f'{c["recurrence"] / 1e9:.3f}')]
+    rows += [(f'  decoder {name}', f'{d / 1e9:.3f}', f'{u / 1e9:.3f}') for name, d, u in c['decoder_layers']]
+    rows.append(('decoder, per sample', f'{c["decoder_dense"] / 1e9:.3f}', f'{c["decoder_useful"] / 1e9:.3f}'))
+    for v in (1, 5):
+        rows.append((f'forward, {v} view{"s" if v > 1 else ""}', f'{macs_per_call(c, 1, v, False) / 1e9:.2f}',
+                     f'{macs_per_call(c, 1, v, True) / 1e9:.2f}'))
+    return rows
+
+
+def write_report(path, machine, spec_desc, results, peaks, ratios, counts, width, started, conditions,
+                 quick, busy, command):
+    lines = [f'# Benchmark: {spec_desc}', '',
+             f'`{command}` on {started:%Y-%m-%d %H:%M} ({"QUICK smoke test: small configurations, not for quoting" if quick else "full run"}).',
+             'Ratios are what compare across machines; absolute times hold for this machine only.', '',
+             '## Machine', '']
+    lines += [f'- {k}: {v}' for k, v in machine.items()]
+    lines += ['', '## Conditions', '',
+              f'- load average (1 min) at the start {_fmt(conditions["start"]["load_before"], ".2f")}, '
+              f'at the end {_fmt(conditions["end"]["load_before"], ".2f")}; other processes used '
+              f'{_fmt(conditions["start"]["others_cores"], ".2f")} cores just before and '
+              f'{_fmt(conditions["end"]["others_cores"], ".2f")} just after.',
+              f'- each row: "others\' cores" = CPU time of all other processes during its timed calls / '
+              f'wall time (from /proc/stat); rows above {busy:g} cores were measured again and the '
+              f'quietest attempt kept; BUSY marks rows still above it.',
+              f'- busy rows: {", ".join(_row_label(r["name"]) for r in results.values() if r["busy"]) or "none"}.',
+              '', '## Targets (issue 6)', '', md_table(('measure', 'value', 'target', 'met'), ratio_rows(ratios)),
+              '', '## Measurements', '',
+              f'fp32 matrix-multiply peak {_fmt(peaks.get("float32"), ".0f")} GFLOP/s, '
+              f'bf16 {_fmt(peaks.get("bfloat16"), ".0f")} GFLOP/s (best median over the sizes).', '',
+              md_table(HEADER, measurement_rows(results)), '',
+              'Peak RSS is the worker process\'s maximum resident memory (ru_maxrss): TensorFlow, the '
+              'weights and the call' + (' (quick mode: cumulative over the rows, all in one process)' if quick
+                                         else '; one process per row') + '.', '',
+              f'## Multiply-accumulates per call (GMAC, width {width:g})', '',
+              md_table(('part', 'literal (dense)', 'useful'), macs_rows(counts, width)), '',
+              'Useful: every convolution and matrix product, a convolution of a zero-insertion unpool '
+              'output counted as the stride-2 transposed convolution it equals (1/8 of the dense '
+              'count); padding counted as work. Element-wise operations are not counted. A training '
+              'step counts 3 forwards.', '']
+    pipeline = results.get('pipeline')
+    if pipeline:
+        lines += ['## Input pipeline', '',
+                  f'TrainBatches through lib.train_net.batch_stream ({pipeline["workers"]} decoding threads), '
+                  f'batches of {pipeline["images_per_batch"]} images from {pipeline["source"]}, measured '
+                  f'alone (in training it shares the cores with the training step).', '']
+    text = '\n'.join(lines)
+    from lib.weights import atomic_write
+    atomic_write(path, lambda tmp: open(tmp, 'w').write(text))
+    json_path = os.path.splitext(path)[0] + '.json'
+    data = {'machine': machine, 'network': spec_desc, 'quick': quick, 'started': started.isoformat(),
+            'conditions': conditions, 'peaks_gflops': peaks, 'ratios': ratios, 'results': results,
+            'macs': {str(k): v for k, v in counts.items()}}
+    atomic_write(json_path, lambda tmp: open(tmp, 'w').write(json.dumps(data, indent=1)))
+    return path, json_path
+
+
+def main(argv):
+    from lib.data_io import repo_path
+    from models import NETWORKS, build_network, canonical_name, paper_name
+    parser = argparse.ArgumentParser(
+        prog='./run.sh bench',
+        description='Measure this machine: fp32/bf16 matrix-multiply peak; forward (1 and 5 views) and '
+                    'training-step time of the reference path (literal zero-insertion unpooling) and the '
+                    'fast path (fp32, bf16); useful GFLOP/s against the peak; peak memory; input pipeline '
+                    'images/s. Prints the table and the target ratios of issue 6 and writes '
+                    f'{DEFAULT_OUT} (+ .json). Takes about 10 minutes on 2 cores; run it on a quiet machine.')
+    parser.add_argument('--net', default='res_gru_3', help='network (default res_gru_3): ' + ', '.join(NETWORKS))
+    parser.add_argument('--quick', action='store_true',
+                        help='smoke test: tiny network, few repetitions (about half a minute)')
+    parser.add_argument('--out', help=f'report path (default {DEFAULT_OUT}; with --quick {QUICK_OUT})')
+    parser.add_argument('--busy', type=float, default=0.25,
+                        help="other processes' CPU use (cores) above which a row counts as busy (default 0.25)")
+    parser.add_argument('--retries', type=int, help='re-measurements of a busy row (default 2; 0 with --quick)')
+    args = parser.parse_args(argv)
+    net = canonical_name(args.net)
+    retries = args.retries if args.retries is not None else (0 if args.quick else 2)
+    out = repo_path(args.out or (QUICK_OUT if args.quick else DEFAULT_OUT))
+    command = './run.sh bench' + ('' if not argv else ' ' + ' '.join(argv))
+    log = lambda s: print(s, flush=True)
+
+    started = datetime.datetime.now()
+    machine = machine_description()
+    widths = (0.125,) if args.quick else (1.0, 0.25)
+    counts = {w: count_macs(build_network(net, width=w, fast_path=False)) for w in widths}
+    for w in widths:   # the fast graph must do exactly the useful work of the reference graph
+        fast = count_macs(build_network(net, width=w, fast_path=True))
+        if {k: fast[k] for k in ('encoder', 'recurrence', 'decoder_dense', 'decoder_useful')} != \
+                {k: counts[w][k] for k in ('encoder', 'recurrence', 'decoder_dense', 'decoder_useful')}:
+            raise RuntimeError(f'MAC counts of the fast and reference graphs differ: {fast} {counts[w]}')
+    width = widths[0]
+    spec_desc = f'{paper_name(net)} ({net}, width {width:g})'
+    log(f'benchmark of {spec_desc} on {machine["cpu"]}, {machine["cores_usable"]} cores, '
+        f'{_fmt(machine["memory_gb"], ".0f")} GB; TensorFlow {machine["tensorflow"]}, Keras {machine["keras"]}')
+    start = idle_check()
+    log(f'load average {_fmt(start["load_before"], ".2f")}, other processes using '
+        f'{_fmt(start["others_cores"], ".2f")} cores now'
+        + ('  (BUSY: the numbers below will be noisy; rows are flagged)' if (start['others_cores'] or 0) > args.busy else ''))
+    groups = plan(net, args.quick)
+    results = measure(groups, 'cpu', args.busy, retries, log)
+    if machine['gpus']:
+        log(f'GPU found ({", ".join(machine["gpus"])}): measuring it too')
+        gpu_groups = [[m for m in g if m['kind'] in ('matmul', 'forward', 'train')]
+                      for g in plan(net, args.quick)]
+        gpu = measure([g for g in gpu_groups if g], 'gpu', args.busy, retries, log)
+        results.update({f'{k}@gpu': v for k, v in gpu.items()})
+    end = idle_check()
+    peaks, ratios = analyse(results, counts, spec_desc, args.quick)
+    print()
+    print(f'{spec_desc}: fp32 matmul peak {_fmt(peaks.get("float32"), ".0f")} GFLOP/s, '
+          f'bf16 {_fmt(peaks.get("bfloat16"), ".0f")} GFLOP/s')
+    print(text_table(HEADER, measurement_rows(results)))
+    print()
+    print(text_table(('target (issue 6)', 'value', 'target', 'met'), ratio_rows(ratios)))
+    if args.quick:
+        print('(quick mode: tiny network, few repetitions: a smoke test, not a measurement)')
+    busy_rows = [k for k, r in results.items() if r['busy']]
+    if busy_rows:
+        print(f'{len(busy_rows)} row(s) measured while other processes kept more than {args.busy:g} cores busy '
+              f'(marked BUSY); rerun on a quiet machine to quote them')
+    path, json_path = write_report(out, machine, spec_desc, results, peaks, ratios, counts, width, started,
+                                   {'start': start, 'end': end}, args.quick, args.busy, command)
+    print(f'report written to {os.path.relpath(path, repo_path("."))} and {os.path.basename(json_path)}')
+    return 0
+
+
+if __name__ == '__main__':
+    if len(sys.argv) == 3 and sys.argv[1] == '--worker':
+        worker(json.loads(sys.argv[2]))
+    else:
+        sys.exit(main(sys.argv[1:]))
