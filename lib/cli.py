@@ -212,10 +212,13 @@ def cmd_train(argv):
              'DIR.DATASET_ROOT': os.path.abspath(args.data) if args.data else None,
              'CONST.WEIGHTS': args.weights}
     cfg = config_from_args(args, **{k: (str(v) if v is not None else None) for k, v in extra.items()})
+    from lib.distribute import make_strategy, scope
+    strategy = make_strategy(cfg)   # first: a multi-worker strategy must be made at program start
     _ensure_dataset(cfg)
     import keras
     keras.utils.set_random_seed(cfg.CONST.RNG_SEED)   # the initial weights are part of the run
-    network = _network_from_cfg(cfg)
+    with scope(strategy):   # variables made inside are mirrored over the replicas
+        network = _network_from_cfg(cfg)
     train_pairs = category_model_pairs(cfg, cfg.TRAIN.DATASET_PORTION)
     test_pairs = category_model_pairs(cfg, cfg.TEST.DATASET_PORTION)
     # validation: an even spread of test models, all N_VIEWS first views, the first threshold
@@ -233,7 +236,7 @@ def cmd_train(argv):
 
     out_dir = _repo_path(cfg.DIR.OUT_PATH)
     train(cfg, network, train_pairs, out_dir, validate=validate if val_pairs else None,
-          initial_weights=cfg.CONST.WEIGHTS or None)
+          initial_weights=cfg.CONST.WEIGHTS or None, strategy=strategy)
     return 0
 
 
@@ -482,6 +485,41 @@ def cmd_generate_data(argv):
     return 0
 
 
+# Optional Keras backends, pinned. TensorFlow (requirements.txt) stays the default and the only one
+# installed unless asked. torch is pinned exactly: an unpinned torch from the package index is a
+# multi-gigabyte CUDA build; 2.13.0 is the CPU build this project is tested with.
+BACKEND_PACKAGES = {
+    'jax': ['jax==0.10.2', 'jaxlib==0.10.2'],
+    'torch': ['torch==2.13.0'],
+}
+
+
+def cmd_setup(argv):
+    import subprocess
+    parser = argparse.ArgumentParser(
+        prog='./run.sh setup',
+        description='Install optional Keras backends into .venv (pinned versions; the packages of '
+                    'requirements.txt are kept as they are). Run a command on one with '
+                    'KERAS_BACKEND=jax or KERAS_BACKEND=torch.')
+    parser.add_argument('--backends', required=True, metavar='LIST',
+                        help='comma-separated: ' + ', '.join(BACKEND_PACKAGES))
+    args = parser.parse_args(argv)
+    backends = _parse_list(args.backends, str, '--backends')
+    unknown = [b for b in backends if b not in BACKEND_PACKAGES]
+    if unknown:
+        raise CommandError(f'--backends: unknown backend {unknown[0]!r}; known: {", ".join(BACKEND_PACKAGES)} '
+                           f'(tensorflow is always installed)')
+    packages = [p for b in backends for p in BACKEND_PACKAGES[b]]
+    # requirements.txt as constraints: a backend may not move TensorFlow's numpy, h5py, ...
+    command = [sys.executable, '-m', 'pip', 'install', '--disable-pip-version-check', '-q',
+               '-c', _repo_path('requirements.txt'), *packages]
+    print('installing ' + ' '.join(packages), flush=True)
+    if subprocess.run(command).returncode != 0:
+        raise CommandError(f'pip could not install {" ".join(packages)}')
+    print(f'installed backends: {", ".join(backends)} (use with KERAS_BACKEND=' + '|'.join(backends) + ')')
+    return 0
+
+
 def cmd_bench(argv):
     from lib.benchmark import main as bench_main
     return bench_main(argv)
@@ -498,6 +536,7 @@ COMMANDS = {
     'test': cmd_test,
     'demo': cmd_demo,
     'compare': cmd_compare,
+    'setup': cmd_setup,
 }
 
 
@@ -508,7 +547,8 @@ def main(argv=None):
         print(f'usage: ./run.sh COMMAND ...  (commands here: {known})', file=sys.stderr)
         return 2
     name, rest = argv[0], argv[1:]
-    import_tensorflow_quietly()
+    if name != 'setup':   # setup only runs pip
+        import_tensorflow_quietly()
     try:
         return COMMANDS[name](rest)
     except _expected_errors() as e:

@@ -106,6 +106,9 @@ _DEFAULTS = {
         'SAVE_FREQ': 10000,
         'PRINT_FREQ': 40,
         'TENSORBOARD': True,         # write TensorBoard logs under the run's folder
+        # none | mirrored (all GPUs of this machine) | multi_worker (machines from TF_CONFIG);
+        # CONST.BATCH_SIZE stays the global batch (lib/distribute.py)
+        'STRATEGY': 'none',
     },
     'TEST': {
         'DATASET_PORTION': [0.8, 1.0],

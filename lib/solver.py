@@ -19,6 +19,7 @@ import time
 import keras
 import numpy as np
 from keras import ops
+from keras.src.losses.loss import scale_loss_for_distribution   # not exported by keras
 
 from lib.layers import voxel_cross_entropy
 from lib.weights import atomic_write, load_weights, save_weights
@@ -60,7 +61,9 @@ class LastValue(keras.metrics.Metric):
 
     def __init__(self, name, **kwargs):
         super().__init__(name=name, **kwargs)
-        self.value = self.add_variable(shape=(), initializer='zeros', name='value')
+        # Under tf.distribute each replica holds its own value; reading it outside a replica gives
+        # their mean, the global batch's value (equal per-replica batches).
+        self.value = self.add_variable(shape=(), initializer='zeros', name='value', aggregation='mean')
 
     def update_state(self, value):
         self.value.assign(ops.cast(value, self.value.dtype))
@@ -70,6 +73,13 @@ class LastValue(keras.metrics.Metric):
 
     def reset_state(self):
         self.value.assign(0.0)
+
+
+def _multi_worker(strategy):
+    if strategy is None or keras.backend.backend() != 'tensorflow':
+        return False
+    import tensorflow as tf
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
 
 
 class VoxelTrainer(keras.Model):
@@ -100,7 +110,32 @@ class VoxelTrainer(keras.Model):
         self.voxel_loss.update_state(loss)
         if self.weight_decay and training:
             loss = loss + self.decay_term()
-        return loss
+        # Under tf.distribute with N replicas each replica's gradients are summed, so each returns
+        # 1/N of its loss (a no-op for one replica): the sum is the mean of the per-replica
+        # cross-entropies, i.e. the global batch's, plus the decay once. Keras applies this in its
+        # own compile losses, not to an overridden compute_loss; train_step undoes it for its logs.
+        return scale_loss_for_distribution(loss)
+
+    # Two workarounds for Keras' fit() under a multi-worker strategy (keras-team/keras#20585);
+    # neither applies on one device or under 'mirrored'.
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        logs = super().compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+        if _multi_worker(getattr(self, '_distribute_strategy', None)):
+            # Keras averages each step's logs over the workers along axis 0, which a scalar lacks
+            return {k: ops.reshape(v, (1,)) for k, v in logs.items()}
+        return logs
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras peeks at the first batch and reduces the whole (x, y) pair across workers, which
+        # fails. Nothing here needs a batch to be built (the network is built when made): only
+        # the optimizer is left.
+        if iterator is not None and _multi_worker(getattr(self, '_distribute_strategy', None)):
+            with self.distribute_strategy.scope():
+                if not self.optimizer.built:
+                    self.optimizer.build(self.trainable_variables)
+            return
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     @property
     def metrics(self):
@@ -178,10 +213,15 @@ def latest_checkpoint(out_dir):
     return folder
 
 
+def read_checkpoint_state(folder):
+    """The state dict of a checkpoint (iteration, data position, ...)."""
+    with open(os.path.join(folder, 'state.json')) as f:
+        return json.load(f)
+
+
 def load_checkpoint(folder, network, optimizer):
     """Restore network weights and optimizer state; returns the checkpoint's state dict."""
-    with open(os.path.join(folder, 'state.json')) as f:
-        state = json.load(f)
+    state = read_checkpoint_state(folder)
     load_weights(network, os.path.join(folder, 'network.weights.h5'))
     optimizer.build(network.trainable_variables)
     saved = np.load(os.path.join(folder, 'optimizer.npz'))

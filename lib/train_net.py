@@ -13,15 +13,18 @@ Output folder:
 import collections
 import csv
 import os
+import shutil
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from lib.config import dump_config
 from lib.data_process import TrainBatches
+from lib.distribute import distribute_options, gather_from_replicas, is_chief, scope, worker_name
 from lib.solver import (Supervisor, TrainingDiverged, VoxelTrainer, clean_partial_checkpoints,
-                        latest_checkpoint, load_checkpoint, make_optimizer)
+                        latest_checkpoint, load_checkpoint, make_optimizer, read_checkpoint_state)
 from lib.weights import atomic_write, load_weights, save_weights
 
 
@@ -55,7 +58,8 @@ def batch_stream(batches, workers):
 # Keys a rerun may change and still resume: the length of the run and how it reports.
 RESUMABLE_CHANGES = {('TRAIN', 'NUM_ITERATION'), ('TRAIN', 'PRINT_FREQ'), ('TRAIN', 'VALIDATION_FREQ'),
                      ('TRAIN', 'SAVE_FREQ'), ('TRAIN', 'NUM_WORKER'), ('TRAIN', 'TENSORBOARD'),
-                     ('DIR', 'OUT_PATH'), ('CONST', 'WEIGHTS'), ('TEST', 'NUM_VALIDATION_MODELS')}
+                     ('DIR', 'OUT_PATH'), ('CONST', 'WEIGHTS'), ('TEST', 'NUM_VALIDATION_MODELS'),
+                     ('TRAIN', 'STRATEGY')}   # the same global batch gives the same steps on any devices
 
 
 def _differences(old, new):
@@ -88,39 +92,64 @@ def prepare_output(out_dir, cfg):
     atomic_write(path, write)
 
 
-def train(cfg, network, train_pairs, out_dir, validate=None, initial_weights=None, log=print):
+def train(cfg, network, train_pairs, out_dir, validate=None, initial_weights=None, log=print, strategy=None):
     """Train `network` on train_pairs until TRAIN.NUM_ITERATION, resuming from out_dir if it holds a
     checkpoint. validate(iteration) -> dict (loss, iou) is called every VALIDATION_FREQ iterations.
+    With a tf.distribute strategy (lib/distribute.py) the network must have been built in its scope.
     Returns the path of the final weights."""
+    if is_chief(strategy):
+        prepare_output(out_dir, cfg)
+        clean_partial_checkpoints(out_dir)
+        return _train(cfg, network, train_pairs, out_dir, out_dir, validate, initial_weights, log, strategy)
+    # Another worker of a multi-worker run reads the chief's checkpoints but writes only to a folder
+    # of its own, deleted at the end (TensorFlow's multi-worker guidance).
+    work_dir = tempfile.mkdtemp(prefix='r2n2_worker_')
+    try:
+        return _train(cfg, network, train_pairs, out_dir, work_dir, None, initial_weights,
+                      lambda text: log(f'{worker_name(strategy)}: {text}'), strategy)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weights, log, strategy):
+    """train() with the folder to resume from (out_dir) and the one to write (work_dir)."""
     import keras
-    prepare_output(out_dir, cfg)
-    clean_partial_checkpoints(out_dir)
+    chief = work_dir == out_dir
     total = cfg.TRAIN.NUM_ITERATION
     seed = cfg.CONST.RNG_SEED
-    trainer = VoxelTrainer(network, cfg.TRAIN.WEIGHT_DECAY)
-    optimizer = make_optimizer(cfg.TRAIN)
-    trainer.compile(optimizer=optimizer, jit_compile=False)
+    with scope(strategy):   # the optimizer's variables are mirrored like the network's
+        trainer = VoxelTrainer(network, cfg.TRAIN.WEIGHT_DECAY)
+        optimizer = make_optimizer(cfg.TRAIN)
+        trainer.compile(optimizer=optimizer, jit_compile=False)
+        if strategy is not None:
+            # made now on every worker alike (making a variable is a collective step there)
+            optimizer.build(network.trainable_variables)
 
-    start = 0
-    checkpoint = latest_checkpoint(out_dir)
-    if checkpoint:
-        state = load_checkpoint(checkpoint, network, optimizer)
-        start = state['iteration']
-        if state.get('seed', seed) != seed:
-            raise RunMismatch(f'{checkpoint} was trained with seed {state["seed"]}, not {seed}')
-        log(f'resuming from {checkpoint} (iteration {start} of {total})')
-    elif initial_weights:
-        load_weights(network, initial_weights)
-        log(f'starting from the weights {initial_weights} (fine-tuning)')
+        start = 0
+        checkpoint = latest_checkpoint(out_dir)
+        found = read_checkpoint_state(checkpoint)['iteration'] if checkpoint else 0
+        starts = gather_from_replicas(strategy, found)
+        if len(set(starts)) > 1:
+            raise RunMismatch(f'the workers would resume from different iterations ({sorted(set(starts))}): '
+                              f'the output folder {out_dir} must be on a file system every worker sees')
+        if checkpoint:
+            state = load_checkpoint(checkpoint, network, optimizer)
+            start = state['iteration']
+            if state.get('seed', seed) != seed:
+                raise RunMismatch(f'{checkpoint} was trained with seed {state["seed"]}, not {seed}')
+            log(f'resuming from {checkpoint} (iteration {start} of {total})')
+        elif initial_weights:
+            load_weights(network, initial_weights)
+            log(f'starting from the weights {initial_weights} (fine-tuning)')
     final_path = os.path.join(out_dir, f'{network.name}.weights.h5')
     if start >= total:
         log(f'already trained to iteration {total}')
-        if not os.path.exists(final_path):
+        if chief and not os.path.exists(final_path):
             save_weights(network, final_path)
         return final_path
 
     batches = TrainBatches(cfg, train_pairs, seed=seed, length=total - start, offset=start)
-    validation_log = os.path.join(out_dir, 'validation.csv')
+    validation_log = os.path.join(work_dir, 'validation.csv')
 
     def run_validation(iteration):
         if validate is None:
@@ -134,25 +163,28 @@ def train(cfg, network, train_pairs, out_dir, validate=None, initial_weights=Non
         log(f"{'' if not sys.stdout.isatty() else chr(10)}validation at iteration {iteration}: test loss {result['loss']:.4f}, test IoU {result['iou']:.4f}"
             f" ({result.get('what', '')})")
 
-    supervisor = Supervisor(out_dir, start, total, cfg,
+    supervisor = Supervisor(work_dir, start, total, cfg,
                             data_state=lambda it: {'seed': seed, 'data_offset': it,
                                                    'bad_models': len(batches.bad_models)},
                             validate=run_validation if validate else None, log=log)
     callbacks = [supervisor]
-    if cfg.TRAIN.TENSORBOARD:
+    if cfg.TRAIN.TENSORBOARD and chief:
         callbacks.append(keras.callbacks.TensorBoard(os.path.join(out_dir, 'tensorboard'),
                                                      update_freq=cfg.TRAIN.PRINT_FREQ))
     log(f'training {network.name} ({network.count_params():,} parameters) on {len(train_pairs)} models, '
-        f'iterations {start}..{total}, batch {cfg.CONST.BATCH_SIZE} x 1..{cfg.CONST.N_VIEWS} views')
-    trainer.fit(batch_stream(batches, cfg.TRAIN.NUM_WORKER), epochs=1, steps_per_epoch=total - start,
-                verbose=0, callbacks=callbacks, shuffle=False)
+        f'iterations {start}..{total}, batch {cfg.CONST.BATCH_SIZE} x 1..{cfg.CONST.N_VIEWS} views'
+        + (f' over {strategy.num_replicas_in_sync} replicas' if strategy is not None else ''))
+    # tf.data splits each global batch evenly over the replicas (lib/distribute.py)
+    trainer.fit(distribute_options(batch_stream(batches, cfg.TRAIN.NUM_WORKER), strategy), epochs=1,
+                steps_per_epoch=total - start, verbose=0, callbacks=callbacks, shuffle=False)
     if batches.bad_models:
         log(f'{len(batches.bad_models)} bad models were skipped ({batches.substitutions} samples replaced)')
     if supervisor.diverged:
         raise TrainingDiverged(supervisor.diverged)
-    save_weights(network, final_path)
-    plot_training_curve(out_dir)
-    log(f'final weights: {final_path}')
+    if chief:
+        save_weights(network, final_path)
+        plot_training_curve(out_dir)
+        log(f'final weights: {final_path}')
     return final_path
 
 

@@ -37,25 +37,28 @@ def shapenet_sample(shared_dir):
     return path
 
 
+def build_dataset_tree(shapenet_sample, root, models_per_category=4):
+    """A small ShapeNet-layout tree at root: each real model of the sample copied under the ids
+    m000, m001, ... of its own category (copies, not links, so a test may corrupt them)."""
+    import shutil
+    for kind in ('ShapeNetRendering', 'ShapeNetVox32'):
+        for category in sorted((shapenet_sample / kind).iterdir()):
+            (real_model,) = [p for p in category.iterdir() if p.is_dir()]
+            for i in range(models_per_category):
+                for src in real_model.rglob('*'):
+                    if src.is_file():
+                        dst = root / kind / category.name / f'm{i:03d}' / src.relative_to(real_model)
+                        dst.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(src, dst)
+    return root
+
+
 @pytest.fixture
 def make_dataset_tree(shapenet_sample, tmp_path):
     """Build a small ShapeNet-layout tree from copies of the real sample files.
 
-    make_dataset_tree(models_per_category=4, name='tree') -> root; each real model is copied under the
-    ids m000, m001, ... of its own category (copies, not links, so a test may corrupt them).
+    make_dataset_tree(models_per_category=4, name='tree') -> root (see build_dataset_tree).
     """
-    import shutil
-
     def build(models_per_category=4, name='tree'):
-        root = tmp_path / name
-        for kind in ('ShapeNetRendering', 'ShapeNetVox32'):
-            for category in sorted((shapenet_sample / kind).iterdir()):
-                (real_model,) = [p for p in category.iterdir() if p.is_dir()]
-                for i in range(models_per_category):
-                    for src in real_model.rglob('*'):
-                        if src.is_file():
-                            dst = root / kind / category.name / f'm{i:03d}' / src.relative_to(real_model)
-                            dst.parent.mkdir(parents=True, exist_ok=True)
-                            shutil.copyfile(src, dst)
-        return root
+        return build_dataset_tree(shapenet_sample, tmp_path / name, models_per_category)
     return build

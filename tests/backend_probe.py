@@ -1,0 +1,92 @@
+"""Runs the five networks under the Keras backend named by KERAS_BACKEND (tests/test_backends.py
+starts it in a subprocess, since the backend is fixed when Keras is imported).
+
+    python tests/backend_probe.py make DIR        # tiny networks' weights, inputs and targets -> DIR,
+                                                  # then `run DIR DIR/tensorflow.npz`
+    python tests/backend_probe.py run DIR OUT.npz # forward passes and training steps -> OUT.npz
+
+`make` runs once (under TensorFlow); `run` runs under every backend on the same files, so the
+outputs can be compared number by number.
+"""
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+WIDTH = 0.0625
+BATCH, VIEWS = 2, 3
+LEARNING_RATE = 1.0   # plain SGD: the update is the gradient itself, so gradients are compared
+# One training step each for these two (a step is slow on JAX's CPU): between them both cells, both
+# encoders and both decoders. The other three run forward only.
+TRAINED = ('lstm_3', 'res_gru_3')
+
+
+def build(name, **variant):
+    from models import build_network
+    return build_network(name, width=WIDTH, **variant)
+
+
+def variants():
+    """Other ways a network may be computed from the same weights (forward pass only)."""
+    import dataclasses
+    from models.common import NetworkSpec
+    if 'fast_path' in {f.name for f in dataclasses.fields(NetworkSpec)}:
+        return {'literal': {'fast_path': False}}
+    return {}
+
+
+def make(folder):
+    import keras
+    from lib.weights import save_weights
+    from models import NETWORKS
+    rng = np.random.default_rng(0)
+    np.savez(os.path.join(folder, 'inputs.npz'),
+             images=rng.random((BATCH, VIEWS, 127, 127, 3), dtype=np.float32),
+             voxels=(rng.random((BATCH, 32, 32, 32)) < 0.3).astype(np.uint8))
+    for i, name in enumerate(NETWORKS):
+        keras.utils.set_random_seed(i)
+        save_weights(build(name), os.path.join(folder, f'{name}.weights.h5'))
+
+
+def run(folder, out):
+    import keras
+    from lib.solver import VoxelTrainer
+    from lib.weights import load_weights
+    from models import NETWORKS
+    data = np.load(os.path.join(folder, 'inputs.npz'))
+    images, voxels = data['images'], data['voxels']
+    results = {}
+    for name in NETWORKS:
+        network = build(name)
+        load_weights(network, os.path.join(folder, f'{name}.weights.h5'))
+        trainer = VoxelTrainer(network, weight_decay=5e-5)
+        results[f'{name}/probabilities'] = keras.ops.convert_to_numpy(network(images))
+        results[f'{name}/logits'] = keras.ops.convert_to_numpy(trainer(images))
+        if name in TRAINED:
+            before = [keras.ops.convert_to_numpy(w) for w in network.trainable_weights]
+            trainer.compile(optimizer=keras.optimizers.SGD(LEARNING_RATE), jit_compile=False)
+            logs = trainer.train_on_batch(images, voxels, return_dict=True)
+            after = [keras.ops.convert_to_numpy(w) for w in network.trainable_weights]
+            results[f'{name}/loss'] = np.float32(logs['voxel_loss'])
+            # the step's change of every weight, in the network's order: LEARNING_RATE * (grad + wd * w)
+            results[f'{name}/update'] = np.concatenate([(a - b).ravel() for a, b in zip(after, before)])
+            results[f'{name}/paths'] = np.array([w.path for w in network.trainable_weights])
+        for label, variant in variants().items():
+            other = build(name, **variant)
+            load_weights(other, os.path.join(folder, f'{name}.weights.h5'))
+            results[f'{name}/{label}/probabilities'] = keras.ops.convert_to_numpy(other(images))
+        print(f'{keras.backend.backend()}: {name} ok', flush=True)
+    np.savez(out, backend=keras.backend.backend(), **results)
+
+
+if __name__ == '__main__':
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    if sys.argv[1] == 'make':
+        make(sys.argv[2])
+        run(sys.argv[2], os.path.join(sys.argv[2], 'tensorflow.npz'))
+    elif sys.argv[1] == 'run':
+        run(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(f'unknown mode {sys.argv[1]!r}')
