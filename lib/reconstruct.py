@@ -17,6 +17,7 @@ without distortion, so the object fills the frame as objects fill the ShapeNet r
 import os
 
 import numpy as np
+from keras import ops
 from PIL import Image
 
 from lib.config import get_default_config
@@ -118,7 +119,7 @@ class Reconstructor:
         """P(occupied) after each view in turn: (views, 32, 32, 32) (the paper's refinement figure)."""
         views = self.prepare(images)
         logits = logits_after_views(self.network, views[None], range(1, len(views) + 1))
-        return np.stack([occupied_probability(logits[n][0]) for n in range(1, len(views) + 1)])
+        return np.stack([occupied_probability(ops.convert_to_numpy(logits[n])[0]) for n in range(1, len(views) + 1)])
 
     def stream(self):
         """A ViewStream: feed views one at a time and read the refined shape after each."""
@@ -139,7 +140,7 @@ class ViewStream:
     def add(self, image):
         """Add one view; returns P(occupied) (32, 32, 32) given all views so far."""
         view = self.reconstructor.prepare([image])
-        probabilities = np.asarray(self.network(view[None]))
+        probabilities = ops.convert_to_numpy(self.network(view[None]))
         self.views += 1
         return probabilities[0, ..., 1]
 

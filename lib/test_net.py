@@ -12,6 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from keras import ops
 
 from lib.config import CATEGORY_NAMES
 from lib.data_io import DataError, warn
@@ -98,7 +99,8 @@ def evaluate(network, cfg, pairs, view_counts=(1, 2, 3, 4, 5), thresholds=(0.4,)
                 continue
             images = np.stack([x[2] for x in loaded])
             truth = np.stack([x[3] for x in loaded])
-            logits = {n: np.asarray(v, np.float32) for n, v in logits_after_views(network, images, view_counts).items()}
+            logits = {n: ops.convert_to_numpy(v).astype(np.float32)
+                      for n, v in logits_after_views(network, images, view_counts).items()}
             for n in view_counts:
                 occupancy = occupied_probability(logits[n])
                 result.loss[n].extend(per_sample_loss(logits[n], truth).tolist())
