@@ -42,6 +42,12 @@ TARGETS = [
     ('efficiency', 'useful GFLOP/s of the fast fp32 forward (lower of 1, 5 views) / fp32 peak', None, None, '>=', 0.85),
     ('pipeline', 'input pipeline images/s / training consumption', None, None, '>=', 10.0),
 ]
+# Ratios that are not targets of the issue but say what the targets cannot: (key, what, num, den).
+INFO = [
+    ('train_bf16', 'training step, fast bf16 / reference fp32', 'train/fast/mixed_bfloat16', 'train/ref/float32'),
+    ('pipeline_default', 'input pipeline images/s / consumption of the default training (width 0.25)',
+     'pipeline', 'train/fast/float32/w0.25'),
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,6 +181,15 @@ def _rss_mb():
 
 
 def _peak_rss_mb():
+    """Peak resident memory (MB) of this process. VmHWM, not ru_maxrss: Linux carries ru_maxrss over
+    exec from the forked parent, so a worker would report the parent's size."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KB on Linux
 
 
@@ -231,6 +246,41 @@ def _measure_train(m):
     rss_built = _rss_mb()
     times, load = _timed(lambda: trainer.train_on_batch(x, y), m['warmup'], m['reps'])
     return times, load, {'rss_built_mb': rss_built}
+
+
+def _measure_layers(m):
+    """Each convolution and matrix product of a 1-view forward (batch 1) timed alone, on the input
+    it sees in the network, and the encoder and decoder as wholes: where the time goes."""
+    import keras
+    import tensorflow as tf
+    from lib.layers import UnpoolConv3D
+    model = _build(m)
+    x = _images(1, 1, model.spec.img_size)[:, 0]
+    encoder, decoder = model.get_layer('encoder'), model.get_layer('decoder')
+    hidden = model.get_layer('recurrence')(encoder(x)[:, None])
+    rows, wholes = [], {}
+    probe = LoadProbe().start()
+    for part, sub, inp in (('encoder', encoder, x), ('decoder', decoder, hidden)):
+        whole = tf.function(lambda t, sub=sub: sub(t))
+        wholes[part] = statistics.median(_timed(lambda: whole(inp).numpy(), m['warmup'], m['reps'])[0])
+        inner = keras.Model(sub.input, [layer.output for layer in sub.layers[1:]])
+        outputs = dict(zip([layer.name for layer in sub.layers[1:]], inner(inp)))
+        outputs[sub.layers[0].name] = tf.convert_to_tensor(inp)
+        for layer in sub.layers[1:]:
+            if not isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv3D, keras.layers.Dense)):
+                continue
+            source = outputs[layer.input._keras_history.operation.name]
+            f = tf.function(lambda t, layer=layer: layer(t))
+            seconds = statistics.median(_timed(lambda: f(source).numpy(), m['warmup'], m['reps'])[0])
+            kernel = tuple(layer.kernel.shape)
+            cells = _prod(source.shape[:-1]) if isinstance(layer, UnpoolConv3D) else _prod(layer.output.shape[1:-1])
+            useful = cells * _prod(kernel[:-2]) * kernel[-2] * kernel[-1] if len(kernel) > 2 else _prod(kernel)
+            if not isinstance(layer, UnpoolConv3D) and \
+                    type(layer.input._keras_history.operation).__name__ == 'Unpool3D':
+                useful //= 8
+            rows.append((part, layer.name, seconds, useful))
+    load = probe.stop()
+    return [wholes['encoder'] + wholes['decoder']], load, {'layers': rows, 'wholes': wholes}
 
 
 def _measure_unpool_conv(m):
@@ -314,17 +364,27 @@ def _measure_pipeline(m):
         source = f'{len(pairs)} generated models (random 137x137 RGBA renderings)'
     cfg.DIR.DATASET_ROOT = root
     workers = m['workers']
-    total = m['warmup'] + m['reps']
-    batches = TrainBatches(cfg, pairs, seed=0, length=total, workers=workers)
+    batches = TrainBatches(cfg, pairs, seed=0, length=m['reps'] * m['batches'], workers=workers)
     stream = iter(batch_stream(batches, workers))
-    times, load = _timed(lambda: next(stream)[0].numpy(), m['warmup'], m['reps'])
+
+    def run():   # the time per batch over `batches` batches: the stream's read-ahead cannot hide it
+        t0 = time.perf_counter()
+        for _ in range(m['batches']):
+            next(stream)[0].numpy()
+        return (time.perf_counter() - t0) / m['batches']
+
+    seconds = []
+    probe = LoadProbe().start()
+    for _ in range(m['reps']):
+        seconds.append(run())
+    load = probe.stop()
     if tmp:
         tmp.cleanup()
-    return times, load, {'images_per_batch': m['batch'] * m['views'], 'source': source, 'workers': workers}
+    return seconds, load, {'images_per_batch': m['batch'] * m['views'], 'source': source, 'workers': workers}
 
 
 MEASURES = {'matmul': _measure_matmul, 'forward': _measure_forward, 'train': _measure_train,
-            'unpool_conv': _measure_unpool_conv, 'pipeline': _measure_pipeline}
+            'layers': _measure_layers, 'unpool_conv': _measure_unpool_conv, 'pipeline': _measure_pipeline}
 
 
 def worker(specs):
@@ -364,6 +424,8 @@ def plan(net, quick, gpu=False):
                           'reps': tr, **base})
         groups.append(group)
     if not quick:
+        groups.append([{'kind': 'layers', 'name': f'layers/{path}/float32', 'path': path, 'precision': 'float32',
+                        'warmup': 2, 'reps': 5, **base} for path in ('ref', 'fast')])
         # the project's default training run (experiments/cfgs/cpu_default.yaml: width 0.25, batch 8)
         groups.append([{'kind': 'train', 'name': 'train/fast/float32/w0.25', 'views': 5, 'batch': 8,
                         'path': 'fast', 'precision': 'float32', 'warmup': 2, 'reps': 7, 'net': net,
@@ -371,15 +433,22 @@ def plan(net, quick, gpu=False):
         shapes = [(4, 128, 128), (8, 128, 128), (16, 128, 64)]
         groups.append([{'kind': 'unpool_conv', 'name': f'unpool_conv/{method}/n{n}/b{batch}/{"grad" if grad else "fwd"}',
                         'method': method, 'n': n, 'cin': cin, 'cout': cout, 'batch': batch, 'grad': grad,
-                        'warmup': 2, 'reps': 5}
+                        'warmup': 1 if grad else 2, 'reps': 3 if grad else 7}
                        for grad, batch in ((False, 1), (True, 8)) for n, cin, cout in shapes
                        for method in ('reference', 'transpose', 'parities')])
+    # the first repetition includes starting the threads; the median of 5 does not
     groups.append([{'kind': 'pipeline', 'name': 'pipeline', 'batch': train_batch, 'views': train_views,
-                    'workers': 2, 'warmup': 1 if quick else 2, 'reps': 2 if quick else 20}])
+                    'workers': 2, 'batches': 3 if quick else 12, 'reps': 3 if quick else 5}])
     if quick:   # one process for everything: TensorFlow starts once
         return [[m for g in groups for m in g]]
-    # one process per measurement: its peak memory is its own
-    return [[m] for g in groups for m in g]
+    # one process per forward / training measurement, so that its peak memory is its own
+    out = []
+    for g in groups:
+        if g[0]['kind'] in ('forward', 'train'):
+            out.extend([m] for m in g)
+        else:
+            out.append(g)
+    return out
 
 
 def run_group(group, device):
@@ -443,6 +512,10 @@ def _row_label(name):
         path = {'ref': 'reference', 'fast': 'fast'}[parts[1]]
         extra = f' width {parts[3][1:]}' if len(parts) > 3 else ''
         return f'{what}, {path} {precision}{extra}'
+    if kind == 'layers':
+        return f'layer by layer, {parts[1]} fp32 (1 view)'
+    if kind == 'pipeline':
+        return 'input pipeline, one batch'
     if kind == 'unpool_conv':
         return f'unpool+conv {parts[1]} {parts[2][1:]}^3 batch {parts[3][1:]} {parts[4]}'
     return name
@@ -523,6 +596,15 @@ def analyse(results, counts, spec_desc, quick):
                 value, flagged = p['images_per_s'] / t['images_per_s'], p['busy'] or t['busy']
         met = None if value is None else (value <= target if op == '<=' else value >= target)
         ratios[key] = {'what': what, 'value': value, 'op': op, 'target': target, 'met': met, 'busy': flagged}
+    for key, what, num, den in INFO:
+        if num in cpu and den in cpu:
+            if key.startswith('pipeline'):
+                consumed = cpu[den]['views'] * cpu[den]['batch'] / cpu[den]['median']
+                value = cpu[num]['images_per_batch'] / cpu[num]['median'] / consumed
+            else:
+                value = cpu[num]['median'] / cpu[den]['median']
+            ratios[key] = {'what': what, 'value': value, 'op': None, 'target': None, 'met': None,
+                           'busy': cpu[num]['busy'] or cpu[den]['busy']}
     return peaks, ratios
 
 
@@ -535,6 +617,8 @@ def measurement_rows(results):
     rows = []
     for r in results.values():
         name = r['name']
+        if r['kind'] in ('layers', 'unpool_conv'):   # reported in their own sections
+            continue
         label = _row_label(name) + ('' if r['device'] == 'cpu' else f' [{r["device"]}]')
         extra = ''
         if name == 'pipeline':
@@ -569,8 +653,8 @@ def ratio_rows(ratios):
     rows = []
     for r in ratios.values():
         met = '-' if r['met'] is None else ('yes' if r['met'] else 'NO')
-        rows.append((r['what'], _fmt(r['value'], '.3f'), f'{r["op"]} {r["target"]:g}',
-                     met + (' (busy)' if r['busy'] else '')))
+        target = '(info)' if r['target'] is None else f'{r["op"]} {r["target"]:g}'
+        rows.append((r['what'], _fmt(r['value'], '.3f'), target, met + (' (busy)' if r['busy'] else '')))
     return rows
 
 
@@ -584,6 +668,53 @@ def macs_rows(counts, width):
         rows.append((f'forward, {v} view{"s" if v > 1 else ""}', f'{macs_per_call(c, 1, v, False) / 1e9:.2f}',
                      f'{macs_per_call(c, 1, v, True) / 1e9:.2f}'))
     return rows
+
+
+def layer_report(results, peaks):
+    """Markdown: each convolution / matrix product of a 1-view forward, reference and fast."""
+    ref, fast = results.get('layers/ref/float32'), results.get('layers/fast/float32')
+    if not (ref and fast):
+        return []
+    peak = peaks.get('float32')
+    by_name = {row[1]: row for row in ref['layers']}
+    rows = []
+    for part, name, seconds, useful in fast['layers']:
+        r = by_name.get(name)
+        rows.append((f'{part} {name}', _fmt(r[2] * 1e3 if r else None, '.2f'), f'{seconds * 1e3:.2f}',
+                     f'{useful / 1e9:.3f}', f'{2 * useful / seconds / 1e9:.0f}',
+                     _fmt(200 * useful / seconds / 1e9 / peak if peak else None, '.0f')))
+    sums = {p: sum(row[2] for row in fast['layers'] if row[0] == p) for p in ('encoder', 'decoder')}
+    ref_sums = {p: sum(row[2] for row in ref['layers'] if row[0] == p) for p in ('encoder', 'decoder')}
+    lines = ['## Layer by layer (fp32, batch 1, one view; each layer timed alone, median)', '',
+             md_table(('layer', 'reference ms', 'fast ms', 'useful GMAC', 'fast GFLOP/s', '% fp32 peak'), rows), '']
+    for p in ('encoder', 'decoder'):
+        lines.append(f'- {p}: layers alone sum to {ref_sums[p] * 1e3:.1f} ms (reference) and {sums[p] * 1e3:.1f} ms '
+                     f'(fast); the whole {p} takes {ref["wholes"][p] * 1e3:.1f} ms and {fast["wholes"][p] * 1e3:.1f} ms.')
+    lines += [f'- measured with other processes using {ref["others_cores"] or 0:.2f} and '
+              f'{fast["others_cores"] or 0:.2f} cores.', '']
+    return lines
+
+
+def method_report(results):
+    """Markdown: the ways of computing a convolution of an unpooled grid, side by side."""
+    rows = {}
+    for r in results.values():
+        if r['kind'] == 'unpool_conv':
+            key = (f'{r["n"]}^3 -> {2 * r["n"]}^3, {r["cin"]} -> {r["cout"]}',
+                   f'{"forward + gradients" if r["grad"] else "forward"}, batch {r["batch"]}')
+            rows.setdefault(key, {})[r['method']] = r['median']
+    if not rows:
+        return []
+    methods = ('reference', 'transpose', 'parities')
+    table = []
+    for (shape, what), t in rows.items():
+        best = min((m for m in methods[1:] if m in t), key=t.get)
+        table.append((shape, what, *[_fmt(t[m] * 1e3 if m in t else None, '.2f') for m in methods], best))
+    return ['## Convolutions of an unpooled grid: reference vs the two zero-free forms (ms, median)', '',
+            'reference = zero insertion then a dense 3x3x3 convolution; transpose = one stride-2 transposed '
+            'convolution (the fast path, UNPOOL_CONV_METHODS["transpose"]); parities = 8 small convolutions, '
+            'one per output parity, interleaved.', '',
+            md_table(('grid', 'pass', *methods, 'faster zero-free form'), table), '']
 
 
 def write_report(path, machine, spec_desc, results, peaks, ratios, counts, width, started, conditions,
@@ -616,12 +747,15 @@ def write_report(path, machine, spec_desc, results, peaks, ratios, counts, width
               'output counted as the stride-2 transposed convolution it equals (1/8 of the dense '
               'count); padding counted as work. Element-wise operations are not counted. A training '
               'step counts 3 forwards.', '']
+    lines += layer_report(results, peaks) + method_report(results)
     pipeline = results.get('pipeline')
     if pipeline:
         lines += ['## Input pipeline', '',
                   f'TrainBatches through lib.train_net.batch_stream ({pipeline["workers"]} decoding threads), '
-                  f'batches of {pipeline["images_per_batch"]} images from {pipeline["source"]}, measured '
-                  f'alone (in training it shares the cores with the training step).', '']
+                  f'batches of {pipeline["images_per_batch"]} images from {pipeline["source"]}; each '
+                  f'repetition is the mean time per batch over {pipeline["batches"]} batches in a row (so the '
+                  f'read-ahead cannot hide the decoding); measured alone (in training it shares the cores with '
+                  f'the training step).', '']
     text = '\n'.join(lines)
     from lib.weights import atomic_write
     atomic_write(path, lambda tmp: open(tmp, 'w').write(text))
@@ -642,7 +776,8 @@ def main(argv):
                     'training-step time of the reference path (literal zero-insertion unpooling) and the '
                     'fast path (fp32, bf16); useful GFLOP/s against the peak; peak memory; input pipeline '
                     'images/s. Prints the table and the target ratios of issue 6 and writes '
-                    f'{DEFAULT_OUT} (+ .json). Takes about 10 minutes on 2 cores; run it on a quiet machine.')
+                    f'{DEFAULT_OUT} (+ .json). Takes about 6 minutes on 2 quiet cores (longer when rows are re-measured); '
+                    'run it on a quiet machine.')
     parser.add_argument('--net', default='res_gru_3', help='network (default res_gru_3): ' + ', '.join(NETWORKS))
     parser.add_argument('--quick', action='store_true',
                         help='smoke test: tiny network, few repetitions (about half a minute)')

@@ -391,7 +391,8 @@ def unpool_zero_insertion(x):
 
 # Per axis, which kernel taps an output of each parity sees, for a 3-tap kernel on a zero-inserted
 # input: out[2m] = k[1] in[m]; out[2m + 1] = k[0] in[m] + k[2] in[m + 1] (in[n] = 0, the padding).
-_PARITY_TAPS = {0: [1], 1: [0, 2]}
+# As slices (start, stop, step), so the kernel's gradient stays a dense tensor.
+_PARITY_TAPS = {0: slice(1, 2), 1: slice(0, 3, 2)}
 
 
 def unpool_conv_transpose(x, kernel):
@@ -417,9 +418,7 @@ def unpool_conv_parities(x, kernel):
     for s0 in (0, 1):
         for s1 in (0, 1):
             for s2 in (0, 1):
-                k = ops.take(kernel, _PARITY_TAPS[s0], axis=0)
-                k = ops.take(k, _PARITY_TAPS[s1], axis=1)
-                k = ops.take(k, _PARITY_TAPS[s2], axis=2)
+                k = kernel[_PARITY_TAPS[s0], _PARITY_TAPS[s1], _PARITY_TAPS[s2]]
                 window = padded[:, :n[0] + s0, :n[1] + s1, :n[2] + s2, :]
                 outs.append(ops.conv(window, k, strides=1, padding='valid'))
     out = ops.stack(outs, axis=4)   # (batch, D, H, W, 8, C), parity (s0, s1, s2) row-major

@@ -143,6 +143,23 @@ def test_one_graph_serves_every_number_of_views(fast_path):
     assert len(counted) <= 2
 
 
+def test_logits_after_views_compiles_once_per_set_of_view_counts():
+    """Evaluation and the demo call it batch after batch: one graph for any batch and view count."""
+    from models.common import _COMPILED, _logits_after_views, logits_after_views
+    model = build_network('res_gru_3', **TINY)
+    for batch, views in ((2, 3), (1, 4), (3, 3)):
+        x = images(batch, views)
+        got = logits_after_views(model, x, [1, 2, 3])
+        eager = _logits_after_views(model, tf.constant(x[:, :3]), (1, 2, 3))
+        by_stage = trace(model, x[:, :3])
+        for n in (1, 2, 3):
+            close(got[n], eager[n])
+        close(got[3], by_stage['logits'])
+    assert {k: f.experimental_get_tracing_count() for k, f in _COMPILED[model].items()} == {(1, 2, 3): 1}
+    with pytest.raises(ValueError, match='after 5 views of 3'):
+        logits_after_views(model, images(1, 3), [5])
+
+
 # ---- whole networks ----
 
 @pytest.mark.parametrize('name', list(NETWORKS))
@@ -266,7 +283,7 @@ def test_bench_quick_runs_end_to_end_and_reports_every_target(tmp_path):
     text = result.stdout
     assert re.search(r'fp32 matmul peak \d+ GFLOP/s, bf16 \d+ GFLOP/s', text)
     for row in ('forward 1 view, reference fp32', 'forward 5 views, fast fp32', 'forward 1 view, fast bf16',
-                'training step, reference fp32', 'training step, fast fp32', 'pipeline'):
+                'training step, reference fp32', 'training step, fast fp32', 'input pipeline, one batch'):
         assert re.search(rf'^{re.escape(row)}\s+\d+\.\d+ m?s', text, re.M), row
     for target in ('forward 1 view, fast fp32 / reference', 'forward 5 views, fast bf16 / reference',
                    'training step, fast fp32 / reference', 'useful GFLOP/s', 'input pipeline images/s'):
@@ -276,4 +293,7 @@ def test_bench_quick_runs_end_to_end_and_reports_every_target(tmp_path):
                     '## Multiply-accumulates per call', '## Input pipeline'):
         assert heading in report
     assert 'QUICK' in report and 'tensorflow:' in report and "others' cores" in report
+    # peak memory is the worker's own (VmHWM), not the parent's size inherited over fork + exec
+    rss = [float(v) for v in re.findall(r'\|\s*(\d+) MB\s*\|', report)]
+    assert rss and all(300 < v < 8000 for v in rss)
     assert (tmp_path / 'bench.json').is_file()
