@@ -176,9 +176,17 @@ def _ensure_dataset(cfg, log=print):
     return root
 
 
+def _shown_path(path):
+    """A path as reports show it: relative to the repository when inside it."""
+    from lib.data_io import REPO_ROOT
+    path = os.path.abspath(path)
+    inside = os.path.commonpath([path, str(REPO_ROOT)]) == str(REPO_ROOT)
+    return os.path.relpath(path, REPO_ROOT) if inside else path
+
+
 def _dataset_meta(cfg):
     from lib.data_io import dataset_root
-    root = dataset_root(cfg)
+    root = _shown_path(dataset_root(cfg))
     if cfg.DIR.DATASET_ROOT:
         return {'dataset': f'ShapeNet layout at {root}', 'dataset_kind': 'shapenet', 'dataset_short': 'ShapeNet'}
     return {'dataset': f'embedded dataset at {root}', 'dataset_kind': 'embedded', 'dataset_short': 'embedded data'}
@@ -302,7 +310,7 @@ def cmd_test(argv):
     if not result.models:
         raise CommandError('no test model could be evaluated')
     import datetime
-    meta = {'network': network.name, 'paper_name': paper_name(network.name), 'weights': weights,
+    meta = {'network': network.name, 'paper_name': paper_name(network.name), 'weights': _shown_path(weights),
             'command': _command_line('test', argv), 'date': datetime.date.today().isoformat(),
             'spec': stored, **_dataset_meta(cfg),
             'baseline': mean_shape_baseline(cfg, category_model_pairs(cfg, cfg.TRAIN.DATASET_PORTION),
