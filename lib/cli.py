@@ -390,12 +390,9 @@ def _save_png(path, array):
 
 def _plot_refinement(path, views, refinement, threshold):
     """The paper's refinement figure: each input view above the shape after that view."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    from lib.weights import atomic_write
+    from lib.figures import new_figure, save_figure
     n = len(views)
-    fig, axes = plt.subplots(2, n, figsize=(2.0 * n, 4.1), dpi=100, squeeze=False)
+    fig, axes = new_figure(2, n, figsize=(2.0 * n, 4.1), dpi=100, squeeze=False)
     for i in range(n):
         axes[0, i].imshow(views[i])
         axes[0, i].set_title(f'view {i + 1}', fontsize=9)
@@ -403,10 +400,7 @@ def _plot_refinement(path, views, refinement, threshold):
         axes[1, i].set_title(f'after {i + 1} view{"s" if i else ""}', fontsize=9)
         for ax in axes[:, i]:
             ax.axis('off')
-    fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png'))
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def cmd_compare(argv):

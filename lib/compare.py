@@ -18,7 +18,7 @@ import numpy as np
 from lib.config import CATEGORY_NAMES
 from lib.data_io import repo_path
 from lib.paper_results import RES_GRU_3_BY_VIEWS, TABLE1
-from lib.weights import atomic_write
+from lib.weights import atomic_write_text
 
 CFG_DIR = 'experiments/cfgs/table1'
 NETWORK_ORDER = ['lstm_1', 'gru_1', 'lstm_3', 'gru_3', 'res_gru_3']   # Table 1's row order
@@ -127,14 +127,8 @@ def write_table(table, protocol, seeds, results_dir, command=''):
             f"{np.mean([pc[c] for pc in table[n]['per_category']]):.3f}" for n in nets) + ' |')
     lines += ['', '![IoU against the number of views](table1_views.png)', '']
     text = '\n'.join(lines) + '\n'
-
-    def write(path, content):
-        def w(tmp):
-            with open(tmp, 'w') as f:
-                f.write(content)
-        atomic_write(path, w)
-    write(os.path.join(results_dir, 'table1.md'), text)
-    write(os.path.join(results_dir, 'table1.json'),
+    atomic_write_text(os.path.join(results_dir, 'table1.md'), text)
+    atomic_write_text(os.path.join(results_dir, 'table1.json'),
           json.dumps({'protocol': protocol, 'seeds': seeds, 'threshold': THRESHOLD, 'command': command,
                       'networks': table, 'paper': TABLE1}, indent=1))
     plot_views(os.path.join(results_dir, 'table1_views.png'), table, nets, protocol)
@@ -142,10 +136,8 @@ def write_table(table, protocol, seeds, results_dir, command=''):
 
 
 def plot_views(path, table, nets, protocol):
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 4.2), dpi=110)
+    from lib.figures import new_figure, save_figure
+    fig, ax = new_figure(figsize=(6, 4.2), dpi=110)
     views = np.arange(1, 6)
     for net in nets:
         curves = np.asarray(table[net]['by_views'])
@@ -160,6 +152,4 @@ def plot_views(path, table, nets, protocol):
     ax.set_title(f'Table 1 networks, {protocol} protocol')
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png'))
-    plt.close(fig)
+    save_figure(fig, path)

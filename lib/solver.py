@@ -22,7 +22,7 @@ from keras import ops
 from keras.src.losses.loss import scale_loss_for_distribution   # not exported by keras
 
 from lib.layers import voxel_cross_entropy
-from lib.weights import atomic_write, load_weights, save_weights
+from lib.weights import atomic_write_text, load_weights, save_weights
 
 CHECKPOINTS = 'checkpoints'
 LATEST = 'latest'
@@ -145,13 +145,6 @@ class VoxelTrainer(keras.Model):
 # ---------------------------------------------------------------------------------------------
 # Checkpoints
 
-def _write_json(path, data):
-    def write(tmp):
-        with open(tmp, 'w') as f:
-            json.dump(data, f, indent=1)
-    atomic_write(path, write)
-
-
 def save_checkpoint(out_dir, network, optimizer, iteration, extra=None, keep=2):
     """Write checkpoint `iteration` under out_dir/checkpoints and point `latest` at it."""
     root = os.path.join(out_dir, CHECKPOINTS)
@@ -164,10 +157,10 @@ def save_checkpoint(out_dir, network, optimizer, iteration, extra=None, keep=2):
     save_weights(network, os.path.join(tmp, 'network.weights.h5'))
     np.savez(os.path.join(tmp, 'optimizer.npz'),
              **{f'{i:04d}': np.asarray(v) for i, v in enumerate(optimizer.variables)})
-    _write_json(os.path.join(tmp, 'state.json'), {
+    atomic_write_text(os.path.join(tmp, 'state.json'), json.dumps({
         'iteration': int(iteration),
         'optimizer_variables': [v.path for v in optimizer.variables],
-        **(extra or {})})
+        **(extra or {})}, indent=1))
     _fsync_dir(tmp)
     # Tests set R2N2_SAVE_DELAY=ITERATION:SECONDS to kill a run while that checkpoint is half-way
     # (written, not yet moved into place).
@@ -178,10 +171,7 @@ def save_checkpoint(out_dir, network, optimizer, iteration, extra=None, keep=2):
     os.replace(tmp, final)
     _fsync_dir(root)
     # the pointer moves only once the checkpoint is complete
-    def write(path):
-        with open(path, 'w') as f:
-            f.write(name + '\n')
-    atomic_write(os.path.join(root, LATEST), write)
+    atomic_write_text(os.path.join(root, LATEST), name + '\n')
     for old in sorted(d for d in os.listdir(root) if d.startswith('ckpt-'))[:-keep]:
         shutil.rmtree(os.path.join(root, old), ignore_errors=True)
     return final

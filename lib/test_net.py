@@ -19,7 +19,7 @@ from lib.data_io import DataError, warn
 from lib.data_process import load_test_views, load_voxels
 from lib.paper_results import PAPER_THRESHOLD, RES_GRU_3_BY_CATEGORY, RES_GRU_3_BY_VIEWS, TABLE1
 from lib.voxel import aggregate, iou, occupied_probability
-from lib.weights import atomic_write
+from lib.weights import atomic_write_text
 from models.common import logits_after_views
 
 VIEWS_NOTE = ('views are the first n renderings of each model (00.png, 01.png, ...), test '
@@ -200,11 +200,9 @@ def results_markdown(summary, meta):
 
 
 def plot_iou_vs_views(path, summary, meta):
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    from lib.figures import new_figure, save_figure
     views = summary['view_counts']
-    fig, ax = plt.subplots(figsize=(5.5, 4), dpi=110)
+    fig, ax = new_figure(figsize=(5.5, 4), dpi=110)
     for t in summary['thresholds']:
         ax.plot(views, [summary['mean_over_categories'][f'{n}@{t:g}'] for n in views], 'o-', label=f'ours, t = {t:g}')
     if meta.get('dataset_kind') == 'shapenet':
@@ -220,23 +218,18 @@ def plot_iou_vs_views(path, summary, meta):
     ax.set_title(f"{meta['network']} on {meta['dataset_short']}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png'))
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_reconstructions(path, examples, threshold):
     """One row per example: the input views | ground truth | prediction (voxel pictures)."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    from lib.figures import new_figure, save_figure
     from lib.render import render_voxel_preview
     if not examples:
         return None
     n_views = max(len(e[2]) for e in examples)
     cols = n_views + 2
-    fig, axes = plt.subplots(len(examples), cols, figsize=(1.6 * cols, 1.7 * len(examples)), dpi=90, squeeze=False)
+    fig, axes = new_figure(len(examples), cols, figsize=(1.6 * cols, 1.7 * len(examples)), dpi=90, squeeze=False)
     for row, (synset, model, views, truth, occupancy) in enumerate(examples):
         pictures = list(views) + [render_voxel_preview(truth), render_voxel_preview(occupancy >= threshold)]
         titles = [f'view {i + 1}' for i in range(len(views))] + ['truth', f'prediction (IoU {float(iou(occupancy >= threshold, truth)):.2f})']
@@ -248,28 +241,16 @@ def plot_reconstructions(path, examples, threshold):
                 ax.set_title(titles[col], fontsize=7)
         axes[row, 0].text(-0.15, 0.5, CATEGORY_NAMES.get(synset, synset), transform=axes[row, 0].transAxes,
                           rotation=90, va='center', ha='right', fontsize=8)
-    fig.tight_layout()
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png'))
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def write_reports(out_dir, evaluation, meta):
     """results.json, results.md, iou_vs_views.png, reconstructions.png; returns the markdown."""
     os.makedirs(out_dir, exist_ok=True)
     summary = evaluation.summary()
-    data = {'meta': meta, **summary}
-
-    def write_json(tmp):
-        with open(tmp, 'w') as f:
-            json.dump(data, f, indent=1)
-    atomic_write(os.path.join(out_dir, 'results.json'), write_json)
+    atomic_write_text(os.path.join(out_dir, 'results.json'), json.dumps({'meta': meta, **summary}, indent=1))
     markdown = results_markdown(summary, meta)
-
-    def write_md(tmp):
-        with open(tmp, 'w') as f:
-            f.write(markdown)
-    atomic_write(os.path.join(out_dir, 'results.md'), write_md)
+    atomic_write_text(os.path.join(out_dir, 'results.md'), markdown)
     plot_iou_vs_views(os.path.join(out_dir, 'iou_vs_views.png'), summary, meta)
     t = PAPER_THRESHOLD if PAPER_THRESHOLD in summary['thresholds'] else summary['thresholds'][0]
     plot_reconstructions(os.path.join(out_dir, 'reconstructions.png'), evaluation.examples, t)

@@ -25,7 +25,7 @@ from lib.data_process import TrainBatches
 from lib.distribute import distribute_options, gather_from_replicas, is_chief, scope, worker_name
 from lib.solver import (Supervisor, TrainingDiverged, VoxelTrainer, clean_partial_checkpoints,
                         latest_checkpoint, load_checkpoint, make_optimizer, read_checkpoint_state)
-from lib.weights import atomic_write, load_weights, save_weights
+from lib.weights import atomic_write_text, load_weights, save_weights
 
 
 class RunMismatch(RuntimeError):
@@ -84,12 +84,7 @@ def prepare_output(out_dir, cfg):
         if changed:
             raise RunMismatch(f'{out_dir} holds a run with another config ({", ".join(changed)} differ); '
                               f'use another --out, or delete the folder to start over')
-    text = dump_config(cfg)
-
-    def write(tmp):
-        with open(tmp, 'w') as f:
-            f.write(text)
-    atomic_write(path, write)
+    atomic_write_text(path, dump_config(cfg))
 
 
 def train(cfg, network, train_pairs, out_dir, validate=None, initial_weights=None, log=print, strategy=None):
@@ -200,15 +195,13 @@ def _read_csv(path):
 
 def plot_training_curve(out_dir):
     """training_curve.png: training loss (smoothed) and test loss/IoU against iterations."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    from lib.figures import new_figure, save_figure
     train = _read_csv(os.path.join(out_dir, 'train_log.csv'))
     val = _read_csv(os.path.join(out_dir, 'validation.csv'))
     if not train:
         return None
     it, loss = train['iteration'], train['loss']
-    fig, ax = plt.subplots(figsize=(6.5, 4), dpi=110)
+    fig, ax = new_figure(figsize=(6.5, 4), dpi=110)
     window = max(1, len(loss) // 50)
     smooth = np.convolve(loss, np.ones(window) / window, mode='valid')
     ax.plot(it, loss, color='tab:blue', alpha=0.25, lw=0.6)
@@ -224,8 +217,4 @@ def plot_training_curve(out_dir):
     ax.set_ylabel('voxel cross-entropy')
     ax.legend(loc='upper right', fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path = os.path.join(out_dir, 'training_curve.png')
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format='png'))
-    plt.close(fig)
-    return path
+    return save_figure(fig, os.path.join(out_dir, 'training_curve.png'))

@@ -53,6 +53,15 @@ def atomic_write(path, write):
         raise
 
 
+def atomic_write_text(path, text):
+    """Write a text file atomically."""
+    def write(tmp):
+        with open(tmp, 'w') as f:
+            f.write(text)
+    atomic_write(path, write)
+    return path
+
+
 def _umask():
     mask = os.umask(0)
     os.umask(mask)

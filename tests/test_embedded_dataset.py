@@ -143,7 +143,7 @@ def test_model_ids_sort_independently_of_generation_order():
     ids = [m for _, _, m in plan]
     assert len(set(ids)) == 50 and ids != sorted(ids)
     order = np.argsort(ids)   # generation index of the models in sorted (split) order
-    first, last = order[:40], order[40:]
+    last = order[40:]
     assert 10 < np.mean(last) < 40   # the 20 % test split is spread over the indices
     # a larger dataset keeps the first models
     assert planned_models(0, 10, ['03001627'])[:5] == planned_models(0, 5, ['03001627'])
