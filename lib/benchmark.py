@@ -4,8 +4,12 @@ One command, one machine. Every measurement runs in a fresh worker process (pyth
 --worker SPEC): warm-up calls first (tracing included), then the median of several timed calls.
 Around the timed calls the worker reads /proc/stat, so each row says how many cores other processes
 kept busy meanwhile; a row above --busy cores is re-measured (--retries) and the quietest try is
-kept, still flagged if it stayed busy. The worker's peak resident memory (ru_maxrss) is the row's
-peak memory, so with one measurement per process it is that configuration's own.
+kept, still flagged if it stayed busy. The worker's peak resident memory (VmHWM) is the row's peak
+memory, so with one measurement per process it is that configuration's own.
+
+The time ratios of the targets come from interleaved measurements: reference, fast fp32 and fast
+bf16 built in one process and called in turn, round after round, so that a change of the machine's
+load hits them alike (on this shared machine, rows measured minutes apart can differ by 2x).
 
 What is counted (not timed): the useful multiply-accumulates of a call, i.e. those of every
 convolution and matrix product, where a convolution of a zero-insertion unpool output counts as the
@@ -13,8 +17,8 @@ stride-2 transposed convolution it equals (1/8 of the literal dense count: the o
 inserted zeros). 'same' padding is counted as work, as FLOP counters do. A training step counts as
 3 forwards (forward, input gradients, weight gradients).
 
---quick runs small configurations with few repetitions in one process: a smoke test of the command,
-not a measurement to quote.
+--quick runs small configurations with few repetitions in one process (training steps only
+interleaved): a smoke test of the command, not a measurement to quote.
 """
 import argparse
 import datetime
@@ -32,21 +36,21 @@ RESULT_TAG = 'BENCH-RESULT '
 DEFAULT_OUT = 'experiments/results/bench.md'
 QUICK_OUT = 'experiments/results/bench-quick.md'
 
-# (key, what, numerator row, denominator row, comparison, target); rows are named in plan().
+# (key, what, measurement, numerator config, denominator config, comparison, target). Time ratios
+# come from the interleaved measurement paired/<measurement> (the configurations called in turn in
+# one process), else from the separate rows <measurement>/<config>.
 TARGETS = [
-    ('fwd1_fast', 'forward 1 view, fast fp32 / reference', 'forward1/fast/float32', 'forward1/ref/float32', '<=', 0.65),
-    ('fwd5_fast', 'forward 5 views, fast fp32 / reference', 'forward5/fast/float32', 'forward5/ref/float32', '<=', 0.80),
-    ('fwd1_bf16', 'forward 1 view, fast bf16 / reference', 'forward1/fast/mixed_bfloat16', 'forward1/ref/float32', '<=', 0.40),
-    ('fwd5_bf16', 'forward 5 views, fast bf16 / reference', 'forward5/fast/mixed_bfloat16', 'forward5/ref/float32', '<=', 0.50),
-    ('train_fast', 'training step, fast fp32 / reference', 'train/fast/float32', 'train/ref/float32', '<=', 0.60),
-    ('efficiency', 'useful GFLOP/s of the fast fp32 forward (lower of 1, 5 views) / fp32 peak', None, None, '>=', 0.85),
-    ('pipeline', 'input pipeline images/s / training consumption', None, None, '>=', 10.0),
+    ('fwd1_fast', 'forward 1 view, fast fp32 / reference', 'forward1', 'fast/float32', 'ref/float32', '<=', 0.65),
+    ('fwd5_fast', 'forward 5 views, fast fp32 / reference', 'forward5', 'fast/float32', 'ref/float32', '<=', 0.80),
+    ('fwd1_bf16', 'forward 1 view, fast bf16 / reference', 'forward1', 'fast/mixed_bfloat16', 'ref/float32', '<=', 0.40),
+    ('fwd5_bf16', 'forward 5 views, fast bf16 / reference', 'forward5', 'fast/mixed_bfloat16', 'ref/float32', '<=', 0.50),
+    ('train_fast', 'training step, fast fp32 / reference', 'train', 'fast/float32', 'ref/float32', '<=', 0.60),
+    ('efficiency', 'useful GFLOP/s of the fast fp32 forward (lower of 1, 5 views) / fp32 peak', None, None, None, '>=', 0.85),
+    ('pipeline', 'input pipeline images/s / training consumption', None, None, None, '>=', 10.0),
 ]
-# Ratios that are not targets of the issue but say what the targets cannot: (key, what, num, den).
+# Ratios that are not targets of the issue but say what the targets cannot (same fields, no target).
 INFO = [
-    ('train_bf16', 'training step, fast bf16 / reference fp32', 'train/fast/mixed_bfloat16', 'train/ref/float32'),
-    ('pipeline_default', 'input pipeline images/s / consumption of the default training (width 0.25)',
-     'pipeline', 'train/fast/float32/w0.25'),
+    ('train_bf16', 'training step, fast bf16 / reference fp32', 'train', 'fast/mixed_bfloat16', 'ref/float32'),
 ]
 
 
@@ -216,23 +220,23 @@ def _images(batch, views, size):
     return np.random.default_rng(0).random((batch, views, size, size, 3), dtype=np.float32)
 
 
-def _measure_forward(m):
+def _forward_call(m, traces=None):
+    """A compiled forward pass of m's network on fixed images: call() runs it once."""
     import tensorflow as tf
     model = _build(m)
     x = tf.constant(_images(m['batch'], m['views'], model.spec.img_size))
-    traces = []
 
     @tf.function
     def forward(x):
-        traces.append(1)   # runs only while tracing
+        if traces is not None:
+            traces.append(1)   # runs only while tracing
         return model(x, training=False)
 
-    rss_built = _rss_mb()
-    times, load = _timed(lambda: forward(x).numpy(), m['warmup'], m['reps'])
-    return times, load, {'traces': len(traces), 'rss_built_mb': rss_built}
+    return lambda: forward(x).numpy()
 
 
-def _measure_train(m):
+def _train_call(m):
+    """One training step of m's network (VoxelTrainer, Adam, weight decay: what fit runs)."""
     import numpy as np
     from lib.config import get_default_config
     from lib.solver import VoxelTrainer, make_optimizer
@@ -243,9 +247,51 @@ def _measure_train(m):
     x = _images(m['batch'], m['views'], model.spec.img_size)
     n = model.spec.n_vox
     y = (np.random.default_rng(1).random((m['batch'], n, n, n)) < 0.2).astype(np.uint8)
+    return lambda: trainer.train_on_batch(x, y)
+
+
+def _measure_forward(m):
+    traces = []
+    call = _forward_call(m, traces)
     rss_built = _rss_mb()
-    times, load = _timed(lambda: trainer.train_on_batch(x, y), m['warmup'], m['reps'])
+    times, load = _timed(call, m['warmup'], m['reps'])
+    return times, load, {'traces': len(traces), 'rss_built_mb': rss_built}
+
+
+def _measure_train(m):
+    call = _train_call(m)
+    rss_built = _rss_mb()
+    times, load = _timed(call, m['warmup'], m['reps'])
     return times, load, {'rss_built_mb': rss_built}
+
+
+def _measure_paired(m):
+    """The configurations of m['configs'] called in turn (A B C A B C ...) in one process, so that a
+    change of the machine's load hits them alike: the ratios of the targets come from here."""
+    calls = []
+    for path, precision in m['configs']:
+        spec = dict(m, path=path, precision=precision)
+        call = _train_call(spec) if m['what'] == 'train' else _forward_call(spec)
+        call()   # traced and run once
+        calls.append(call)
+    # warm-up in rounds too: the first call of each configuration after the others were built
+    # is slow (measured: 8-10x its later calls), so configurations are warmed in turn
+    for _ in range(m['warmup']):
+        for call in calls:
+            call()
+    by_config = [[] for _ in calls]
+    probe = LoadProbe().start()
+    rounds = []
+    for _ in range(m['reps']):
+        t_round = time.perf_counter()
+        for i, call in enumerate(calls):
+            t0 = time.perf_counter()
+            call()
+            by_config[i].append(time.perf_counter() - t0)
+        rounds.append(time.perf_counter() - t_round)
+    load = probe.stop()
+    medians = {f'{p}/{q}': statistics.median(t) for (p, q), t in zip(m['configs'], by_config)}
+    return rounds, load, {'medians': medians, 'by_config': by_config}
 
 
 def _measure_layers(m):
@@ -384,7 +430,7 @@ def _measure_pipeline(m):
 
 
 MEASURES = {'matmul': _measure_matmul, 'forward': _measure_forward, 'train': _measure_train,
-            'layers': _measure_layers, 'unpool_conv': _measure_unpool_conv, 'pipeline': _measure_pipeline}
+            'paired': _measure_paired, 'layers': _measure_layers, 'unpool_conv': _measure_unpool_conv, 'pipeline': _measure_pipeline}
 
 
 def worker(specs):
@@ -407,7 +453,7 @@ def plan(net, quick, gpu=False):
     if quick:
         width, train_batch, train_views, fw, fr, tw, tr = 0.125, 2, 2, 1, 2, 1, 2
     else:
-        width, train_batch, train_views, fw, fr, tw, tr = 1.0, 8, 5, 2, 7, 1, 4
+        width, train_batch, train_views, fw, fr, tw, tr = 1.0, 8, 5, 2, 7, 2, 4
     base = {'net': net, 'width': width}
     configs = [('ref', 'float32'), ('fast', 'float32'), ('fast', 'mixed_bfloat16')]
     groups = []
@@ -418,11 +464,18 @@ def plan(net, quick, gpu=False):
     for path, precision in configs:
         group = [{'kind': 'forward', 'name': f'forward{v}/{path}/{precision}', 'views': v, 'batch': 1,
                   'path': path, 'precision': precision, 'warmup': fw, 'reps': fr, **base} for v in (1, 5)]
-        if precision == 'float32' or not quick:
+        if not quick:   # quick: the interleaved training steps below are enough of a smoke test
             group.append({'kind': 'train', 'name': f'train/{path}/{precision}', 'views': train_views,
                           'batch': train_batch, 'path': path, 'precision': precision, 'warmup': tw,
                           'reps': tr, **base})
         groups.append(group)
+    # the ratios of the targets: the configurations in turn, in one process
+    for v in (1, 5):
+        groups.append([{'kind': 'paired', 'name': f'paired/forward{v}', 'what': 'forward', 'views': v, 'batch': 1,
+                        'configs': configs, 'warmup': fw, 'reps': fr, **base}])
+    groups.append([{'kind': 'paired', 'name': 'paired/train', 'what': 'train', 'views': train_views,
+                    'batch': train_batch, 'configs': configs[:2] if quick else configs, 'warmup': tw,
+                    'reps': tr, **base}])
     if not quick:
         groups.append([{'kind': 'layers', 'name': f'layers/{path}/float32', 'path': path, 'precision': 'float32',
                         'warmup': 2, 'reps': 5, **base} for path in ('ref', 'fast')])
@@ -444,7 +497,7 @@ def plan(net, quick, gpu=False):
     # one process per forward / training measurement, so that its peak memory is its own
     out = []
     for g in groups:
-        if g[0]['kind'] in ('forward', 'train'):
+        if g[0]['kind'] in ('forward', 'train', 'paired'):
             out.extend([m] for m in g)
         else:
             out.append(g)
@@ -516,6 +569,8 @@ def _row_label(name):
         return f'layer by layer, {parts[1]} fp32 (1 view)'
     if kind == 'pipeline':
         return 'input pipeline, one batch'
+    if kind == 'paired':
+        return f'interleaved {parts[1]} (a round of all configurations)'
     if kind == 'unpool_conv':
         return f'unpool+conv {parts[1]} {parts[2][1:]}^3 batch {parts[3][1:]} {parts[4]}'
     return name
@@ -575,36 +630,55 @@ def analyse(results, counts, spec_desc, quick):
             r['gflops'] = 2 * useful / r['median'] / 1e9
             r['peak_fraction'] = (r['gflops'] / peaks['float32'] if 'float32' in peaks and r['device'] == 'cpu'
                                   else None)
+    def time_ratio(measurement, num, den):
+        """(value, busy, source) of median(num) / median(den)."""
+        paired = cpu.get(f'paired/{measurement}')
+        if paired and num in paired['medians'] and den in paired['medians']:
+            return paired['medians'][num] / paired['medians'][den], paired['busy'], 'interleaved'
+        a, b = cpu.get(f'{measurement}/{num}'), cpu.get(f'{measurement}/{den}')
+        if a and b:
+            return a['median'] / b['median'], a['busy'] or b['busy'], 'separate processes'
+        return None, False, None
+
+    def consumption(row):
+        """Images per second a training step consumes."""
+        return row['views'] * row['batch'] / row['median']
+
+    train = cpu.get('train/fast/float32')
+    if train is None and 'paired/train' in cpu and 'fast/float32' in cpu['paired/train']['medians']:
+        paired = cpu['paired/train']
+        train = dict(paired, median=paired['medians']['fast/float32'])
     ratios = {}
-    for key, what, num, den, op, target in TARGETS:
-        value = None
-        flagged = False
-        if num and num in cpu and den in cpu:
-            value = cpu[num]['median'] / cpu[den]['median']
-            flagged = cpu[num]['busy'] or cpu[den]['busy']
-        elif key == 'efficiency':
+    for key, what, measurement, num, den, op, target in TARGETS:
+        value, flagged, source = time_ratio(measurement, num, den) if measurement else (None, False, None)
+        if key == 'efficiency':
             rows = [cpu.get(f'forward{v}/fast/float32') for v in (1, 5)]
             if all(r and r.get('peak_fraction') is not None for r in rows):
                 value = min(r['peak_fraction'] for r in rows)
                 flagged = any(r['busy'] for r in rows) or any(
                     cpu[k]['busy'] for k in cpu if k.startswith('matmul/float32/'))
         elif key == 'pipeline':
-            p, t = cpu.get('pipeline'), cpu.get('train/fast/float32')
-            if p and t:
+            p = cpu.get('pipeline')
+            if p and train:
                 p['images_per_s'] = p['images_per_batch'] / p['median']
-                t['images_per_s'] = t['views'] * t['batch'] / t['median']
-                value, flagged = p['images_per_s'] / t['images_per_s'], p['busy'] or t['busy']
+                value, flagged = p['images_per_s'] / consumption(train), p['busy'] or train['busy']
         met = None if value is None else (value <= target if op == '<=' else value >= target)
-        ratios[key] = {'what': what, 'value': value, 'op': op, 'target': target, 'met': met, 'busy': flagged}
-    for key, what, num, den in INFO:
-        if num in cpu and den in cpu:
-            if key.startswith('pipeline'):
-                consumed = cpu[den]['views'] * cpu[den]['batch'] / cpu[den]['median']
-                value = cpu[num]['images_per_batch'] / cpu[num]['median'] / consumed
-            else:
-                value = cpu[num]['median'] / cpu[den]['median']
+        ratios[key] = {'what': what, 'value': value, 'op': op, 'target': target, 'met': met, 'busy': flagged,
+                       'source': source}
+    for key, what, measurement, num, den in INFO:
+        value, flagged, source = time_ratio(measurement, num, den)
+        if value is not None:
             ratios[key] = {'what': what, 'value': value, 'op': None, 'target': None, 'met': None,
-                           'busy': cpu[num]['busy'] or cpu[den]['busy']}
+                           'busy': flagged, 'source': source}
+    default = cpu.get('train/fast/float32/w0.25')
+    if cpu.get('pipeline') and default:
+        p = cpu['pipeline']
+        ratios['pipeline_default'] = {
+            'what': 'input pipeline images/s / consumption of the default training (width 0.25)',
+            'value': p['images_per_batch'] / p['median'] / consumption(default), 'op': None, 'target': None,
+            'met': None, 'busy': p['busy'] or default['busy'], 'source': None}
+    if train:
+        train['images_per_s'] = consumption(train)
     return peaks, ratios
 
 
@@ -617,7 +691,7 @@ def measurement_rows(results):
     rows = []
     for r in results.values():
         name = r['name']
-        if r['kind'] in ('layers', 'unpool_conv'):   # reported in their own sections
+        if r['kind'] in ('layers', 'unpool_conv', 'paired'):   # reported in their own sections
             continue
         label = _row_label(name) + ('' if r['device'] == 'cpu' else f' [{r["device"]}]')
         extra = ''
@@ -654,8 +728,32 @@ def ratio_rows(ratios):
     for r in ratios.values():
         met = '-' if r['met'] is None else ('yes' if r['met'] else 'NO')
         target = '(info)' if r['target'] is None else f'{r["op"]} {r["target"]:g}'
-        rows.append((r['what'], _fmt(r['value'], '.3f'), target, met + (' (busy)' if r['busy'] else '')))
+        rows.append((r['what'], _fmt(r['value'], '.3f'), target, met + (' (busy)' if r['busy'] else ''),
+                     r.get('source') or ''))
     return rows
+
+
+RATIO_HEADER = ('target (issue 6)', 'value', 'target', 'met', 'timed')
+CONFIG_LABELS = {'ref/float32': 'reference fp32', 'fast/float32': 'fast fp32', 'fast/mixed_bfloat16': 'fast bf16'}
+
+
+def paired_rows(results):
+    """(measurement, config, median, ratio to the reference) of the interleaved measurements."""
+    rows = []
+    for r in results.values():
+        if r['kind'] != 'paired' or r['device'] != 'cpu':
+            continue
+        what = {1: 'forward 1 view', 5: 'forward 5 views'}.get(r['views']) if r['what'] == 'forward' else \
+            f'training step {r["batch"]}x{r["views"]}'
+        ref = r['medians'].get('ref/float32')
+        for config, median in r['medians'].items():
+            rows.append((what, CONFIG_LABELS.get(config, config), _fmt_time(median),
+                         _fmt(median / ref if ref else None, '.3f'), f'{r["others_cores"] or 0:.2f}',
+                         'BUSY' if r['busy'] else ''))
+    return rows
+
+
+PAIRED_HEADER = ('interleaved', 'configuration', 'median', '/ reference', "others' cores", 'notes')
 
 
 def macs_rows(counts, width):
@@ -733,7 +831,11 @@ def write_report(path, machine, spec_desc, results, peaks, ratios, counts, width
               f'wall time (from /proc/stat); rows above {busy:g} cores were measured again and the '
               f'quietest attempt kept; BUSY marks rows still above it.',
               f'- busy rows: {", ".join(_row_label(r["name"]) for r in results.values() if r["busy"]) or "none"}.',
-              '', '## Targets (issue 6)', '', md_table(('measure', 'value', 'target', 'met'), ratio_rows(ratios)),
+              '', '## Targets (issue 6)', '', md_table(RATIO_HEADER, ratio_rows(ratios)), '',
+              'Time ratios come from interleaved measurements: the configurations built in one process and '
+              'called in turn (reference, fast, fast bf16, reference, ...), so that a change of the machine\'s '
+              'load hits them alike. The rows below (one process each) give absolute times and peak memory.', '',
+              md_table(PAIRED_HEADER, paired_rows(results)),
               '', '## Measurements', '',
               f'fp32 matrix-multiply peak {_fmt(peaks.get("float32"), ".0f")} GFLOP/s, '
               f'bf16 {_fmt(peaks.get("bfloat16"), ".0f")} GFLOP/s (best median over the sizes).', '',
@@ -824,7 +926,9 @@ def main(argv):
           f'bf16 {_fmt(peaks.get("bfloat16"), ".0f")} GFLOP/s')
     print(text_table(HEADER, measurement_rows(results)))
     print()
-    print(text_table(('target (issue 6)', 'value', 'target', 'met'), ratio_rows(ratios)))
+    print(text_table(PAIRED_HEADER, paired_rows(results)))
+    print()
+    print(text_table(RATIO_HEADER, ratio_rows(ratios)))
     if args.quick:
         print('(quick mode: tiny network, few repetitions: a smoke test, not a measurement)')
     busy_rows = [k for k, r in results.items() if r['busy']]
