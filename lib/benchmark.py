@@ -582,12 +582,16 @@ def machine_description():
     import tensorflow as tf
     cpu = platform.processor() or 'unknown'
     flags = ''
+    family = {}
     try:
         with open('/proc/cpuinfo') as f:
             for line in f:
-                if line.startswith('model name') and cpu in ('unknown', '', 'x86_64'):
+                key = line.split(':', 1)[0].strip()
+                if key == 'model name' and cpu in ('unknown', '', 'x86_64'):
                     cpu = line.split(':', 1)[1].strip()
-                if line.startswith('flags'):
+                elif key in ('cpu family', 'model', 'stepping') and key not in family:
+                    family[key] = line.split(':', 1)[1].strip()
+                elif key == 'flags':
                     flags = line.split(':', 1)[1].split()
                     break
     except OSError:
@@ -601,9 +605,10 @@ def machine_description():
     gpus = tf.config.list_physical_devices('GPU')
     vector = [f for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile') if f in flags]
     return {
-        'cpu': cpu, 'cores': os.cpu_count(),
+        'cpu': cpu + (f' (family {family.get("cpu family")}, model {family.get("model")})' if family else ''),
+        'cores': os.cpu_count(),
         'cores_usable': len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count(),
-        'memory_gb': memory, 'vector_extensions': vector, 'kernel': platform.release(),
+        'memory_gb': None if memory is None else round(memory, 1), 'vector_extensions': vector, 'kernel': platform.release(),
         'python': platform.python_version(), 'tensorflow': tf.__version__, 'keras': keras.__version__,
         'numpy': numpy.__version__, 'onednn': os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'default (on for x86 CPUs)'),
         'gpus': [g.name for g in gpus],
