@@ -675,6 +675,20 @@ def analyse(results, counts, spec_desc, quick):
         if value is not None:
             ratios[key] = {'what': what, 'value': value, 'op': None, 'target': None, 'met': None,
                            'busy': flagged, 'source': source}
+    # The floor of the fp32 time ratios: the useful work alone at the measured fp32 matmul peak,
+    # over the reference's time. A fp32 target below it cannot be met on this machine.
+    for measurement, label in (('forward1', 'forward 1 view'), ('forward5', 'forward 5 views'),
+                               ('train', 'training step')):
+        ref = cpu.get(f'{measurement}/ref/float32')
+        paired = cpu.get(f'paired/{measurement}')
+        if ref is None or 'useful_gmac' not in ref or 'float32' not in peaks:
+            continue
+        ref_time = paired['medians'].get('ref/float32', ref['median']) if paired else ref['median']
+        ratios[f'{measurement}_floor'] = {
+            'what': f'{label}: useful work at the fp32 peak / reference (lowest fp32 ratio possible)',
+            'value': 2 * ref['useful_gmac'] / peaks['float32'] / ref_time, 'op': None, 'target': None,
+            'met': None, 'busy': ref['busy'] or (paired['busy'] if paired else False),
+            'source': 'interleaved' if paired else 'separate processes'}
     default = cpu.get('train/fast/float32/w0.25')
     if cpu.get('pipeline') and default:
         p = cpu['pipeline']
