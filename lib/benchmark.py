@@ -615,6 +615,12 @@ def machine_description():
     }
 
 
+def _info_ratio(what, value, busy, source=None):
+    """A ratio reported beside the targets, with no target of its own."""
+    return {'what': what, 'value': value, 'op': None, 'target': None, 'met': None, 'busy': busy,
+            'source': source}
+
+
 def analyse(results, counts, spec_desc, quick):
     """Derived numbers: peaks, useful GFLOP/s, ratios, targets."""
     cpu = {k: v for k, v in results.items() if v['device'] == 'cpu'}
@@ -673,8 +679,7 @@ def analyse(results, counts, spec_desc, quick):
     for key, what, measurement, num, den in INFO:
         value, flagged, source = time_ratio(measurement, num, den)
         if value is not None:
-            ratios[key] = {'what': what, 'value': value, 'op': None, 'target': None, 'met': None,
-                           'busy': flagged, 'source': source}
+            ratios[key] = _info_ratio(what, value, flagged, source)
     # The floor of the fp32 time ratios: the useful work alone at the measured fp32 matmul peak,
     # over the reference's time. A fp32 target below it cannot be met on this machine.
     for measurement, label in (('forward1', 'forward 1 view'), ('forward5', 'forward 5 views'),
@@ -684,18 +689,17 @@ def analyse(results, counts, spec_desc, quick):
         if ref is None or 'useful_gmac' not in ref or 'float32' not in peaks:
             continue
         ref_time = paired['medians'].get('ref/float32', ref['median']) if paired else ref['median']
-        ratios[f'{measurement}_floor'] = {
-            'what': f'{label}: useful work at the fp32 peak / reference (lowest fp32 ratio possible)',
-            'value': 2 * ref['useful_gmac'] / peaks['float32'] / ref_time, 'op': None, 'target': None,
-            'met': None, 'busy': ref['busy'] or (paired['busy'] if paired else False),
-            'source': 'interleaved' if paired else 'separate processes'}
+        ratios[f'{measurement}_floor'] = _info_ratio(
+            f'{label}: useful work at the fp32 peak / reference (lowest fp32 ratio possible)',
+            2 * ref['useful_gmac'] / peaks['float32'] / ref_time,
+            ref['busy'] or (paired['busy'] if paired else False),
+            'interleaved' if paired else 'separate processes')
     default = cpu.get('train/fast/float32/w0.25')
     if cpu.get('pipeline') and default:
         p = cpu['pipeline']
-        ratios['pipeline_default'] = {
-            'what': 'input pipeline images/s / consumption of the default training (width 0.25)',
-            'value': p['images_per_batch'] / p['median'] / consumption(default), 'op': None, 'target': None,
-            'met': None, 'busy': p['busy'] or default['busy'], 'source': None}
+        ratios['pipeline_default'] = _info_ratio(
+            'input pipeline images/s / consumption of the default training (width 0.25)',
+            p['images_per_batch'] / p['median'] / consumption(default), p['busy'] or default['busy'])
     if train:
         train['images_per_s'] = consumption(train)
     return peaks, ratios
