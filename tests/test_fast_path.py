@@ -96,18 +96,26 @@ def test_unpool_conv_has_the_conv3d_variables_and_rejects_what_it_cannot_do():
 
 @pytest.mark.parametrize('cell_class', [ConvGRUCell3D, ConvLSTMCell3D])
 @pytest.mark.parametrize('kernel', [1, 3])
-def test_precomputed_recurrence_equals_the_literal_one(cell_class, kernel):
+@pytest.mark.parametrize('views', [1, 4])
+def test_precomputed_recurrence_equals_the_literal_one(cell_class, kernel, views):
     cell = cell_class(grid_size=4, channels=5, kernel_size=kernel)
     fast = ViewRecurrence(cell, precompute_inputs=True)
     literal = ViewRecurrence(cell, precompute_inputs=False)   # same cell, same weights
-    features = RNG.normal(size=(3, 4, 7)).astype('float32')
+    features = RNG.normal(size=(3, views, 7)).astype('float32')
     fast.build(features.shape)
     for w in cell.weights:
         w.assign(RNG.normal(0, 0.5, w.shape).astype('float32'))
-    final_a, hidden_a, gates_a = fast.run(features)
-    final_b, hidden_b, gates_b = literal.run(features)
-    for a, b in zip(final_a + [hidden_a, gates_a], final_b + [hidden_b, gates_b]):
-        close(a, b)
+    # from the zero state (the fast path skips the first view's state convolutions) and from a
+    # given state (a stateful network's kept state: nothing skipped)
+    given = [RNG.normal(size=(3, 4, 4, 4, 5)).astype('float32') for _ in range(cell.n_states)]
+    for initial in (None, given):
+        final_a, hidden_a, gates_a = fast.run(features, initial)
+        final_b, hidden_b, gates_b = literal.run(features, initial)
+        assert tuple(hidden_a.shape) == (views, 3, 4, 4, 4, 5)
+        for a, b in zip(final_a + [hidden_a, gates_a], final_b + [hidden_b, gates_b]):
+            close(a, b)
+    if views == 1:
+        return
     assert np.abs(np.asarray(hidden_a[-1]) - np.asarray(hidden_a[0])).max() > 0.1   # the views matter
 
 
