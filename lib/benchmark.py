@@ -44,16 +44,12 @@ TARGETS = [
     ('fwd5_fast', 'forward 5 views, fast fp32 / reference', 'forward5', 'fast/float32', 'ref/float32', '<=', 0.80),
     ('fwd1_bf16', 'forward 1 view, fast bf16 / reference', 'forward1', 'fast/mixed_bfloat16', 'ref/float32', '<=', 0.40),
     ('fwd5_bf16', 'forward 5 views, fast bf16 / reference', 'forward5', 'fast/mixed_bfloat16', 'ref/float32', '<=', 0.50),
+    # the issue names no precision for this one: both are held to it (fp32 cannot reach it, see the floor)
     ('train_fast', 'training step, fast fp32 / reference', 'train', 'fast/float32', 'ref/float32', '<=', 0.60),
+    ('train_bf16', 'training step, fast bf16 / reference', 'train', 'fast/mixed_bfloat16', 'ref/float32', '<=', 0.60),
     ('efficiency', 'useful GFLOP/s of the fast fp32 forward (lower of 1, 5 views) / fp32 peak', None, None, None, '>=', 0.85),
     ('pipeline', 'input pipeline images/s / training consumption', None, None, None, '>=', 10.0),
 ]
-# Ratios that are not targets of the issue but say what the targets cannot (same fields, no target).
-INFO = [
-    ('train_bf16', 'training step, fast bf16 / reference fp32', 'train', 'fast/mixed_bfloat16', 'ref/float32'),
-]
-
-
 # ---------------------------------------------------------------------------------------------
 # Machine load: CPU time of the whole machine minus this process's, from /proc/stat.
 
@@ -474,7 +470,7 @@ def plan(net, quick, gpu=False):
         groups.append([{'kind': 'paired', 'name': f'paired/forward{v}', 'what': 'forward', 'views': v, 'batch': 1,
                         'configs': configs, 'warmup': fw, 'reps': fr, **base}])
     groups.append([{'kind': 'paired', 'name': 'paired/train', 'what': 'train', 'views': train_views,
-                    'batch': train_batch, 'configs': configs[:2] if quick else configs, 'warmup': tw,
+                    'batch': train_batch, 'configs': configs, 'warmup': tw,
                     'reps': tr, **base}])
     if not quick:
         groups.append([{'kind': 'layers', 'name': f'layers/{path}/float32', 'path': path, 'precision': 'float32',
@@ -676,10 +672,6 @@ def analyse(results, counts, spec_desc, quick):
         met = None if value is None else (value <= target if op == '<=' else value >= target)
         ratios[key] = {'what': what, 'value': value, 'op': op, 'target': target, 'met': met, 'busy': flagged,
                        'source': source}
-    for key, what, measurement, num, den in INFO:
-        value, flagged, source = time_ratio(measurement, num, den)
-        if value is not None:
-            ratios[key] = _info_ratio(what, value, flagged, source)
     # The floor of the fp32 time ratios: the useful work alone at the measured fp32 matmul peak,
     # over the reference's time. A fp32 target below it cannot be met on this machine.
     for measurement, label in (('forward1', 'forward 1 view'), ('forward5', 'forward 5 views'),

@@ -300,7 +300,8 @@ def test_bench_quick_runs_end_to_end_and_reports_every_target(tmp_path):
         assert re.search(rf'^{what}\s+reference fp32\s+\d+\.\d+ m?s\s+1\.000', text, re.M), what
         assert re.search(rf'^{what}\s+fast fp32\s+\d+\.\d+ m?s\s+\d\.\d{{3}}', text, re.M), what
     for target in ('forward 1 view, fast fp32 / reference', 'forward 5 views, fast bf16 / reference',
-                   'training step, fast fp32 / reference', 'useful GFLOP/s', 'input pipeline images/s'):
+                   'training step, fast fp32 / reference', 'training step, fast bf16 / reference',
+                   'useful GFLOP/s', 'input pipeline images/s'):
         assert re.search(rf'^{re.escape(target)}.*\s\d+\.\d{{3}}\s+(<=|>=) [\d.]+\s+(yes|NO)', text, re.M), target
     assert re.search(r'^forward 1 view, fast fp32 / reference.*interleaved$', text, re.M)
     report = out.read_text()
