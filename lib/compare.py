@@ -98,6 +98,53 @@ def _mean_spread(values):
     return f'{values.mean():.3f} ± {values.std(ddof=1):.3f}'
 
 
+# The paper's orderings that issue 7 asks a run to confront (Table 1's conclusions, section 5.2):
+# (claim, better network, worse network), read as "better >= worse" in IoU at 5 views.
+ORDERINGS = [
+    ('Res3D-GRU-3 best', 'res_gru_3', 'lstm_1'), ('Res3D-GRU-3 best', 'res_gru_3', 'gru_1'),
+    ('Res3D-GRU-3 best', 'res_gru_3', 'lstm_3'), ('Res3D-GRU-3 best', 'res_gru_3', 'gru_3'),
+    ('GRU >= LSTM', 'gru_1', 'lstm_1'), ('GRU >= LSTM', 'gru_3', 'lstm_3'),
+    ('3x3x3 >= 1x1x1', 'lstm_3', 'lstm_1'), ('3x3x3 >= 1x1x1', 'gru_3', 'gru_1'),
+]
+GRU_NETWORKS = ['gru_1', 'gru_3', 'res_gru_3']   # "IoU rises with the number of views" is asked of these
+
+
+def _verdict(differences):
+    """How a paired difference (better - worse, one per seed) reads."""
+    d = np.asarray(differences, float)
+    if np.all(d >= 0):
+        return 'holds in every seed' if len(d) > 1 else 'holds (one seed)'
+    if np.all(d < 0):
+        return 'reversed in every seed' if len(d) > 1 else 'reversed (one seed)'
+    return f'mixed: holds in {int(np.sum(d >= 0))} of {len(d)} seeds'
+
+
+def check_orderings(table):
+    """[(claim, comparison, mean difference, spread, verdict)] for ORDERINGS and the views curves,
+    paired by seed (the runs of one seed share data order and initial seed)."""
+    checks = []
+    for claim, better, worse in ORDERINGS:
+        if better not in table or worse not in table:
+            continue
+        a, b = dict(zip(table[better]['seeds'], table[better]['iou5'])), dict(zip(table[worse]['seeds'], table[worse]['iou5']))
+        diffs = [a[s] - b[s] for s in sorted(set(a) & set(b))]
+        if diffs:
+            checks.append((claim, f"{TABLE1[better]['paper_name']} - {TABLE1[worse]['paper_name']}",
+                           float(np.mean(diffs)), float(np.std(diffs, ddof=1)) if len(diffs) > 1 else None,
+                           _verdict(diffs)))
+    for net in GRU_NETWORKS:
+        if net in table:
+            curves = np.asarray(table[net]['by_views'])
+            diffs = curves[:, 4] - curves[:, 0]
+            steps = np.diff(curves.mean(axis=0))
+            rises = 'rises at every view' if np.all(steps >= 0) else \
+                f'falls from {int(np.argmin(steps)) + 1} to {int(np.argmin(steps)) + 2} views by {-steps.min():.3f}'
+            checks.append(('IoU rises with views', f"{TABLE1[net]['paper_name']}: 5 views - 1 view",
+                           float(diffs.mean()), float(diffs.std(ddof=1)) if len(diffs) > 1 else None,
+                           f'{_verdict(diffs)}; mean curve {rises}'))
+    return checks
+
+
 def write_table(table, protocol, seeds, results_dir, command=''):
     os.makedirs(results_dir, exist_ok=True)
     nets = [n for n in NETWORK_ORDER if n in table]
@@ -125,12 +172,21 @@ def write_table(table, protocol, seeds, results_dir, command=''):
     for c in categories:
         lines.append(f'| {CATEGORY_NAMES.get(c, c)} | ' + ' | '.join(
             f"{np.mean([pc[c] for pc in table[n]['per_category']]):.3f}" for n in nets) + ' |')
+    checks = check_orderings(table)
+    lines += ['', "## The paper's orderings, checked on these runs", '',
+              'Differences of IoU at 5 views (views curve: 5 views minus 1), paired by seed; mean and '
+              'standard deviation over seeds. Not tuned toward the paper: read as evidence.', '',
+              '| claim | comparison | difference | spread | verdict |', '|---|---|---|---|---|']
+    for claim, comparison, mean, spread, verdict in checks:
+        lines.append(f"| {claim} | {comparison} | {mean:+.3f} | {'-' if spread is None else f'{spread:.3f}'} | {verdict} |")
     lines += ['', '![IoU against the number of views](table1_views.png)', '']
     text = '\n'.join(lines) + '\n'
     atomic_write_text(os.path.join(results_dir, 'table1.md'), text)
     atomic_write_text(os.path.join(results_dir, 'table1.json'),
           json.dumps({'protocol': protocol, 'seeds': seeds, 'threshold': THRESHOLD, 'command': command,
-                      'networks': table, 'paper': TABLE1}, indent=1))
+                      'networks': table, 'paper': TABLE1,
+                      'orderings': [dict(zip(('claim', 'comparison', 'difference', 'spread', 'verdict'), c))
+                                    for c in checks]}, indent=1))
     plot_views(os.path.join(results_dir, 'table1_views.png'), table, nets, protocol)
     print(text)
 

@@ -43,5 +43,30 @@ def test_table_from_results(tmp_path):
     text = (tmp_path / 'results' / 'table1.md').read_text()
     assert '| Res3D-GRU-3 | 0.150 ± 0.000 | 0.605 ± 0.007 | 0.080 | 0.634 |' in text
     assert '`./run.sh compare --seeds 0,1`' in text
+    assert '| GRU >= LSTM | 3D-GRU-3 - 3D-LSTM-3 | +0.050 | 0.000 | holds in every seed |' in text
     assert json.loads((tmp_path / 'results' / 'table1.json').read_text())['seeds'] == [0, 1]
     assert (tmp_path / 'results' / 'table1_views.png').read_bytes()[:4] == b'\x89PNG'
+
+
+def _row(seeds, iou5, by_views):
+    return {'seeds': seeds, 'iou5': iou5, 'by_views': by_views}
+
+
+def test_orderings_are_checked_per_seed_and_reversals_reported():
+    from lib.compare import check_orderings
+    rising, flat_then_falling = [0.2, 0.3, 0.35, 0.36, 0.37], [0.3, 0.32, 0.33, 0.34, 0.31]
+    table = {'lstm_1': _row([0, 1], [0.30, 0.25], [rising, rising]),
+             'gru_1': _row([0, 1], [0.28, 0.27], [rising, rising]),       # below LSTM-1 in seed 0 only
+             'lstm_3': _row([0, 1], [0.20, 0.21], [rising, rising]),      # below LSTM-1 in both
+             'gru_3': _row([0, 1], [0.31, 0.29], [rising, flat_then_falling]),
+             'res_gru_3': _row([0, 1], [0.40, 0.41], [rising, rising])}
+    checks = {(claim, comparison): (mean, verdict) for claim, comparison, mean, _, verdict in check_orderings(table)}
+    assert checks[('Res3D-GRU-3 best', 'Res3D-GRU-3 - 3D-LSTM-1')][1] == 'holds in every seed'
+    mean, verdict = checks[('GRU >= LSTM', '3D-GRU-1 - 3D-LSTM-1')]
+    assert verdict == 'mixed: holds in 1 of 2 seeds' and mean == pytest.approx(0.0)
+    mean, verdict = checks[('3x3x3 >= 1x1x1', '3D-LSTM-3 - 3D-LSTM-1')]
+    assert verdict == 'reversed in every seed' and mean == pytest.approx(-0.07)
+    _, verdict = checks[('IoU rises with views', '3D-GRU-3: 5 views - 1 view')]
+    assert verdict.startswith('holds in every seed') and 'falls from 4 to 5 views by 0.010' in verdict
+    _, verdict = checks[('IoU rises with views', 'Res3D-GRU-3: 5 views - 1 view')]
+    assert verdict.endswith('rises at every view')
