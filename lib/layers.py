@@ -319,11 +319,20 @@ class ViewRecurrence(keras.layers.Layer):
         # without them, the loop runs over the other views.
         _, first_states, first_gate = self.cell.step(ops.unstack(xs[0], axis=1), list(initial_states), None)
         first = tuple(first_states) + (first_gate,)
-        if xs.shape[0] == 1:   # known at trace time (an empty scan is fine on TF only)
-            final, history = first, tuple(ops.expand_dims(t, 0) for t in first)
-        else:
+
+        def first_only():
+            return first, tuple(ops.expand_dims(t, 0) for t in first)
+
+        def first_and_rest():
             final, rest = ops.scan(step_flat, first, xs[1:])
-            history = tuple(ops.concatenate([ops.expand_dims(a, 0), b], axis=0) for a, b in zip(first, rest))
+            return final, tuple(ops.concatenate([ops.expand_dims(a, 0), b], axis=0) for a, b in zip(first, rest))
+
+        # Never an empty scan (TF cannot stack an empty list of unknown batch size): the number of
+        # views decides, at trace time when it is known, else when the graph runs.
+        if xs.shape[0] is None:
+            final, history = ops.cond(ops.shape(xs)[0] > 1, first_and_rest, first_only)
+        else:
+            final, history = first_and_rest() if xs.shape[0] > 1 else first_only()
         return list(final[:n]), history[0], history[n]
 
     def call(self, features, return_sequences=None):
