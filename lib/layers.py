@@ -233,8 +233,9 @@ class ViewRecurrence(keras.layers.Layer):
     like Keras' own stateful RNNs it needs a fixed batch size. reset_state() starts a new object.
 
     precompute_inputs (the fast path) computes every transition's W.x for all views before the loop
-    and fuses the state convolutions that share an input (cell.step); False runs cell.call per
-    view, the literal form. Both give the same result.
+    and fuses the state convolutions that share an input (cell.step); from the zero state it skips
+    the first view's state convolutions. False runs cell.call per view, the literal form. Both give
+    the same result.
     """
 
     def __init__(self, cell, return_sequences=False, stateful=False, precompute_inputs=True, **kwargs):
