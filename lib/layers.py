@@ -233,8 +233,8 @@ class ViewRecurrence(keras.layers.Layer):
     like Keras' own stateful RNNs it needs a fixed batch size. reset_state() starts a new object.
 
     precompute_inputs (the fast path) computes every transition's W.x for all views before the loop
-    and fuses the state convolutions that share an input (cell.step); from the zero state it skips
-    the first view's state convolutions. False runs cell.call per view, the literal form. Both give
+    and fuses the state convolutions that share an input (cell.step); from the zero state, with the
+    number of views known when traced, it skips the first view's state convolutions. False runs cell.call per view, the literal form. Both give
     the same result.
     """
 
@@ -313,27 +313,20 @@ class ViewRecurrence(keras.layers.Layer):
             return out, out
 
         init = tuple(initial_states) + (ops.zeros_like(initial_states[0]),)
-        if not (self.precompute_inputs and start_at_zero):
-            final, history = ops.scan(step_flat, init, xs)
-            return list(final[:n]), history[0], history[n]
-        # From the zero state the first view's state convolutions are zero: that step runs
-        # without them, the loop runs over the other views.
-        _, first_states, first_gate = self.cell.step(ops.unstack(xs[0], axis=1), list(initial_states), None)
-        first = tuple(first_states) + (first_gate,)
-
-        def first_only():
-            return first, tuple(ops.expand_dims(t, 0) for t in first)
-
-        def first_and_rest():
-            final, rest = ops.scan(step_flat, first, xs[1:])
-            return final, tuple(ops.concatenate([ops.expand_dims(a, 0), b], axis=0) for a, b in zip(first, rest))
-
-        # Never an empty scan (TF cannot stack an empty list of unknown batch size): the number of
-        # views decides, at trace time when it is known, else when the graph runs.
-        if xs.shape[0] is None:
-            final, history = ops.cond(ops.shape(xs)[0] > 1, first_and_rest, first_only)
+        # From the zero state the first view's state convolutions are zero: that step runs without
+        # them and the loop runs over the other views. Only where the number of views is known
+        # when the graph is traced: an empty loop fails on TF when the batch size is unknown, and
+        # choosing at run time (tf.cond) breaks TF's gradient of the loop's outputs.
+        if self.precompute_inputs and start_at_zero and xs.shape[0] is not None:
+            _, first_states, first_gate = self.cell.step(ops.unstack(xs[0], axis=1), list(initial_states), None)
+            first = tuple(first_states) + (first_gate,)
+            if xs.shape[0] == 1:
+                final, history = first, tuple(ops.expand_dims(t, 0) for t in first)
+            else:
+                final, rest = ops.scan(step_flat, first, xs[1:])
+                history = tuple(ops.concatenate([ops.expand_dims(a, 0), b], axis=0) for a, b in zip(first, rest))
         else:
-            final, history = first_and_rest() if xs.shape[0] > 1 else first_only()
+            final, history = ops.scan(step_flat, init, xs)
         return list(final[:n]), history[0], history[n]
 
     def call(self, features, return_sequences=None):
