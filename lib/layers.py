@@ -234,8 +234,8 @@ class ViewRecurrence(keras.layers.Layer):
 
     precompute_inputs (the fast path) computes every transition's W.x for all views before the loop
     and fuses the state convolutions that share an input (cell.step); from the zero state, with the
-    number of views known when traced, it skips the first view's state convolutions. False runs cell.call per view, the literal form. Both give
-    the same result.
+    number of views known when traced, it skips the first view's state convolutions. False runs
+    cell.call per view, the literal form. Both give the same result.
     """
 
     def __init__(self, cell, return_sequences=False, stateful=False, precompute_inputs=True, **kwargs):
@@ -298,7 +298,7 @@ class ViewRecurrence(keras.layers.Layer):
                              (shape[0], shape[1], len(self.cell.transitions)) + self.cell.state_shape)
             kernels = self.cell.fused_kernels()
 
-            def step(states, x_parts):
+            def step(states, x_parts, kernels=kernels):
                 return self.cell.step(ops.unstack(x_parts, axis=1), states, kernels)
         else:
             xs = views_first
@@ -306,9 +306,9 @@ class ViewRecurrence(keras.layers.Layer):
             def step(states, x):
                 return self.cell(x, states)
 
-        def step_flat(carry, x):
+        def step_flat(carry, x, **step_options):
             states = list(carry[:n])
-            _, new_states, gate = step(states, x)
+            _, new_states, gate = step(states, x, **step_options)
             out = tuple(new_states) + (gate,)
             return out, out
 
@@ -318,8 +318,7 @@ class ViewRecurrence(keras.layers.Layer):
         # when the graph is traced: an empty loop fails on TF when the batch size is unknown, and
         # choosing at run time (tf.cond) breaks TF's gradient of the loop's outputs.
         if self.precompute_inputs and start_at_zero and xs.shape[0] is not None:
-            _, first_states, first_gate = self.cell.step(ops.unstack(xs[0], axis=1), list(initial_states), None)
-            first = tuple(first_states) + (first_gate,)
+            first, _ = step_flat(init, xs[0], kernels=None)   # kernels=None: the state is zero
             if xs.shape[0] == 1:
                 final, history = first, tuple(ops.expand_dims(t, 0) for t in first)
             else:
