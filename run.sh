@@ -4,7 +4,8 @@
 # then hands the command to the Python CLI (lib/cli.py); `check` runs the test suite.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cd "$ROOT"
+# No cd: paths on the command line are the caller's (relative to where ./run.sh is called from);
+# the project's own files are found from ROOT.
 VENV="$ROOT/.venv"
 PYTHON="${PYTHON:-python3}"
 STAMP="$VENV/.requirements.sha256"
@@ -31,14 +32,14 @@ EOF
 
 ensure_venv() {
   local want
-  want="$(sha256sum requirements.txt | cut -d' ' -f1)"
+  want="$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)"
   if [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
     return 0
   fi
   echo "run.sh: setting up $VENV from requirements.txt (first use; a few minutes)..." >&2
   [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
   "$VENV/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip >&2
-  "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r requirements.txt >&2
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$ROOT/requirements.txt" >&2
   # The stamp is written last: an interrupted install is redone on the next call.
   echo "$want" > "$STAMP"
   echo "run.sh: $VENV ready." >&2
@@ -61,7 +62,7 @@ case "$cmd" in
     [[ $# -eq 0 ]] && exit 0
     exec "$VENV/bin/python" -m lib.cli setup "$@" ;;
   check)
-    ensure_venv; exec "$VENV/bin/python" -m pytest -q "$@" tests ;;
+    ensure_venv; cd "$ROOT"; exec "$VENV/bin/python" -m pytest -q "$@" tests ;;
   summary|train|test|demo|convert|calibrate|check-data|generate-data|bench|compare)
     ensure_venv; exec "$VENV/bin/python" -m lib.cli "$cmd" "$@" ;;
   *)

@@ -907,7 +907,7 @@ def main(argv):
     args = parser.parse_args(argv)
     net = canonical_name(args.net)
     retries = args.retries if args.retries is not None else (0 if args.quick else 2)
-    out = repo_path(args.out or (QUICK_OUT if args.quick else DEFAULT_OUT))
+    out = os.path.abspath(args.out) if args.out else repo_path(QUICK_OUT if args.quick else DEFAULT_OUT)
     command = './run.sh bench' + ('' if not argv else ' ' + ' '.join(argv))
     log = lambda s: print(s, flush=True)
 

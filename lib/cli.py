@@ -69,7 +69,7 @@ def add_config_args(parser):
     parser.add_argument('--cfg', action='append', default=[], metavar='FILE',
                         help='YAML config file merged over the defaults (repeatable)')
     parser.add_argument('--set', action='append', nargs=2, default=[], metavar=('KEY', 'VALUE'),
-                        help='set one config key, e.g. --set TRAIN.BATCH_SIZE 8 (repeatable)')
+                        help='set one config key, e.g. --set CONST.BATCH_SIZE 8 (repeatable)')
 
 
 def config_from_args(args, **extra_pairs):
@@ -159,6 +159,11 @@ def _repo_path(path):
     return repo_path(path)
 
 
+def _given_path(path):
+    """A path typed on the command line: relative to the caller's folder (None stays None)."""
+    return None if path is None else os.path.abspath(os.path.expanduser(path))
+
+
 def _network_from_cfg(cfg, net=None):
     from models import build_network, spec_from_config
     if net:
@@ -216,9 +221,8 @@ def cmd_train(argv):
     args = parser.parse_args(argv)
     if not args.cfg:
         args.cfg = [_repo_path(DEFAULT_TRAIN_CFG)]
-    extra = {'NETWORK.NAME': args.net, 'DIR.OUT_PATH': args.out, 'TRAIN.NUM_ITERATION': args.iter,
-             'DIR.DATASET_ROOT': os.path.abspath(args.data) if args.data else None,
-             'CONST.WEIGHTS': args.weights}
+    extra = {'NETWORK.NAME': args.net, 'DIR.OUT_PATH': _given_path(args.out), 'TRAIN.NUM_ITERATION': args.iter,
+             'DIR.DATASET_ROOT': _given_path(args.data), 'CONST.WEIGHTS': _given_path(args.weights)}
     cfg = config_from_args(args, **{k: (str(v) if v is not None else None) for k, v in extra.items()})
     from lib.distribute import make_strategy, scope
     strategy = make_strategy(cfg)   # first: a multi-worker strategy must be made at program start
@@ -268,7 +272,8 @@ def cmd_test(argv):
         description='Evaluate weights on the test split: IoU per category for every number of views and '
                     'threshold, written to results.json, results.md, iou_vs_views.png and reconstructions.png.')
     parser.add_argument('--weights', required=True, help='.weights.h5 to evaluate')
-    parser.add_argument('--out', help='report folder (default: next to the weights, test_<name>/)')
+    parser.add_argument('--out', help='report folder (default: next to the weights, test_<name>/; for weights '
+                                      'inside experiments/, output/test_<name>/)')
     parser.add_argument('--views', default='1,2,3,4,5', help='numbers of views (default 1,2,3,4,5)')
     parser.add_argument('--thresholds', default='0.2,0.3,0.4,0.5', help='IoU thresholds (default 0.2,0.3,0.4,0.5)')
     parser.add_argument('--net', help='network name (default: the one stored in the weights file)')
@@ -298,7 +303,7 @@ def cmd_test(argv):
     pairs = category_model_pairs(cfg, cfg.TEST.DATASET_PORTION)
     if args.limit:
         pairs = pairs[:args.limit]
-    out_dir = args.out or os.path.join(os.path.dirname(weights), 'test_' + os.path.basename(weights).split('.')[0])
+    out_dir = _given_path(args.out) or _default_test_out(weights)
     print(f'evaluating {network.name} ({weights}) on {len(pairs)} test models; {VIEWS_NOTE}')
 
     def progress(done, total, seconds):
@@ -321,6 +326,15 @@ def cmd_test(argv):
     return 0
 
 
+def _default_test_out(weights):
+    """test_<name>/ next to the weights, except for the committed ones (keep experiments/ as committed)."""
+    name = 'test_' + os.path.basename(weights).split('.')[0]
+    experiments = _repo_path('experiments')
+    if os.path.commonpath([weights, experiments]) == experiments:
+        return _repo_path(os.path.join('output', name))
+    return os.path.join(os.path.dirname(weights), name)
+
+
 SHIPPED_WEIGHTS = 'experiments/results/cpu_default/res_gru_3.weights.h5'
 
 
@@ -335,7 +349,7 @@ def cmd_demo(argv):
     parser.add_argument('images', nargs='+', help='image files, one view each')
     parser.add_argument('--weights', help=f'.weights.h5 (default: the shipped {SHIPPED_WEIGHTS})')
     parser.add_argument('--net', help='network name, for weights files that do not store it')
-    parser.add_argument('--out', default='output/demo', help='output folder (default output/demo)')
+    parser.add_argument('--out', help='output folder (default output/demo in the repository)')
     parser.add_argument('--threshold', type=float, default=0.4, help='occupancy threshold (default 0.4)')
     add_config_args(parser)
     args = parser.parse_args(argv)
@@ -357,7 +371,7 @@ def cmd_demo(argv):
     if not solid.any() or solid.all():
         raise CommandError(f'the prediction is {"empty" if not solid.any() else "full"} at threshold '
                            f'{args.threshold}: no surface to write (try another --threshold)')
-    out = _repo_path(args.out)
+    out = _given_path(args.out) or _repo_path('output/demo')
     os.makedirs(out, exist_ok=True)
     written = {}
     n = occupancy.shape[0]
@@ -424,7 +438,7 @@ def cmd_compare(argv):
     from models import canonical_name
     nets = [canonical_name(n) for n in nets]
     seeds = _parse_list(args.seeds, int, '--seeds')
-    run_comparison(args.protocol, seeds, nets, args.out or f'output/compare_{args.protocol}',
+    run_comparison(args.protocol, seeds, nets, _given_path(args.out) or f'output/compare_{args.protocol}',
                    data=os.path.abspath(args.data) if args.data else None, dry_run=args.dry_run,
                    command=_command_line('compare', argv))
     return 0
@@ -478,7 +492,7 @@ def cmd_generate_data(argv):
                                     'EMBEDDED.NUM_WORKERS': args.workers})
     if cfg.EMBEDDED.N_PER_CATEGORY < 1:
         raise CommandError(f'--per-category must be at least 1, got {cfg.EMBEDDED.N_PER_CATEGORY}')
-    root = repo_path(args.out or cfg.DIR.EMBEDDED_ROOT)
+    root = _given_path(args.out) or repo_path(cfg.DIR.EMBEDDED_ROOT)
     e = cfg.EMBEDDED
     written = generate_dataset(root, e.N_PER_CATEGORY, e.SEED, max(1, e.NUM_WORKERS))
     total = e.N_PER_CATEGORY * len(BUILDERS)

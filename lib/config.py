@@ -2,7 +2,7 @@
 
 Defaults are the original release's (chrischoy/3D-R2N2 lib/config.py) unless a comment says otherwise.
 A run's config is the defaults, then each YAML file given with --cfg (in order), then each
---set KEY VALUE pair. Keys are dotted paths (TRAIN.BATCH_SIZE). An unknown key or a value of the wrong
+--set KEY VALUE pair. Keys are dotted paths (CONST.BATCH_SIZE). An unknown key or a value of the wrong
 type is a ConfigError naming the key; nothing is merged silently.
 """
 import copy
@@ -15,7 +15,7 @@ class ConfigError(ValueError):
 
 
 class Config(dict):
-    """A dict whose keys read as attributes: cfg.TRAIN.BATCH_SIZE."""
+    """A dict whose keys read as attributes: cfg.CONST.BATCH_SIZE."""
 
     def __getattr__(self, name):
         try:
@@ -131,6 +131,19 @@ def get_default_config():
     return _tree(copy.deepcopy(_DEFAULTS))
 
 
+# Lists whose length is part of their meaning: [start, end) portions, [low, high] per colour channel.
+_FIXED_LENGTH = {'TRAIN.DATASET_PORTION', 'TEST.DATASET_PORTION',
+                 'TRAIN.NO_BG_COLOR_RANGE', 'TEST.NO_BG_COLOR_RANGE'}
+
+
+def _is_float_text(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_value(key, default, value):
     """Return value converted to the type of default, or raise ConfigError naming key."""
     if isinstance(default, bool) or isinstance(value, bool):
@@ -138,18 +151,34 @@ def _check_value(key, default, value):
             return value
     elif isinstance(default, float) and isinstance(value, (int, float)):
         return float(value)
+    elif isinstance(default, float) and isinstance(value, str) and _is_float_text(value):
+        return float(value)  # YAML 1.1 reads 1e-5 (no dot) as a string
     elif isinstance(default, int) and isinstance(value, int):
         return value
     elif isinstance(default, str) and isinstance(value, str):
         return value
     elif isinstance(default, list) and isinstance(value, list):
-        if default and value:
-            # elements follow the type of the default's first element
-            return [_check_value(f'{key}[{i}]', default[0], v) for i, v in enumerate(value)]
-        return list(value)
+        if default and not value:
+            raise ConfigError(f'config key {key}: expected a non-empty list, got []')
+        if key in _FIXED_LENGTH and len(value) != len(default):
+            raise ConfigError(f'config key {key}: expected a list of {len(default)} items, got {value!r}')
+        if not default:
+            return list(value)
+        # elements follow the type of the default's first element (and its length, for ranges)
+        fixed_items = isinstance(default[0], list) and key in _FIXED_LENGTH
+        out = []
+        for i, v in enumerate(value):
+            if fixed_items and isinstance(v, list) and len(v) != len(default[0]):
+                raise ConfigError(f'config key {key}[{i}]: expected a list of {len(default[0])} items, '
+                                  f'got {v!r}')
+            out.append(_check_value(f'{key}[{i}]', default[0], v))
+        return out
     elif isinstance(default, dict) and isinstance(value, dict):
         # e.g. LEARNING_RATES {iteration: rate}; YAML reads 20000 as an int key
         sample = next(iter(default.values()), None)
+        for k in value:
+            if not str(k).isdigit():
+                raise ConfigError(f'config key {key}: keys are iteration numbers, got {k!r}')
         return {str(k): v if sample is None else _check_value(f'{key}.{k}', sample, v)
                 for k, v in value.items()}
     raise ConfigError(f'config key {key}: expected {type(default).__name__}, '

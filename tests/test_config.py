@@ -68,3 +68,27 @@ def test_bad_yaml_files_name_the_file_and_key(tmp_path):
     broken.write_text('CONST: [unclosed\n')
     with pytest.raises(ConfigError, match='not valid YAML'):
         load_config([str(broken)])
+
+
+def test_exponent_floats_are_floats(tmp_path):
+    # YAML 1.1 reads 1e-5 (no dot) as a string; a float key takes it as the number it is
+    cfg = load_config(set_pairs=[('TRAIN.WEIGHT_DECAY', '1e-5'), ('TRAIN.DEFAULT_LEARNING_RATE', '2E-4')])
+    assert cfg.TRAIN.WEIGHT_DECAY == 1e-5 and cfg.TRAIN.DEFAULT_LEARNING_RATE == 2e-4
+    f = tmp_path / 'lr.yaml'
+    f.write_text('TRAIN:\n  LEARNING_RATES: {20000: 1e-5}\n  WEIGHT_DECAY: 5e-5\n')
+    cfg = load_config([str(f)])
+    assert cfg.TRAIN.LEARNING_RATES == {'20000': 1e-5} and cfg.TRAIN.WEIGHT_DECAY == 5e-5
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('TRAIN.DATASET_PORTION', '[]', 'expected a non-empty list'),
+    ('TEST.VOXEL_THRESH', '[]', 'expected a non-empty list'),
+    ('TRAIN.DATASET_PORTION', '[0.0, 0.5, 0.8]', 'expected a list of 2 items'),
+    ('TRAIN.NO_BG_COLOR_RANGE', '[[225, 255], [225, 255]]', 'expected a list of 3 items'),
+    ('TEST.NO_BG_COLOR_RANGE', '[[240], [240], [240]]', r'NO_BG_COLOR_RANGE\[0\]: expected a list of 2'),
+    ('TRAIN.LEARNING_RATES', '{soon: 0.00001}', 'keys are iteration numbers'),
+    ('TRAIN.WEIGHT_DECAY', 'tiny', 'expected float'),
+])
+def test_lists_and_schedules_keep_their_shape(key, value, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(set_pairs=[(key, value)])

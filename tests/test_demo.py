@@ -134,3 +134,33 @@ def test_demo_errors_are_one_line(tiny_weights, tmp_path, chair_views):
     result = _run_demo(chair_views[:1], str(tmp_path / 'none.weights.h5'), tmp_path / 'out')
     assert result.returncode == 1 and 'weights file not found' in result.stderr
     assert not (tmp_path / 'out').exists(), 'nothing written on error'
+
+
+DEMO_VIEWS = [REPO / 'experiments' / 'demo' / f'chair_{i:02d}.png' for i in range(3)]
+
+
+def test_demo_with_the_shipped_weights_from_another_folder(tmp_path):
+    # paths on the command line are the caller's, not the repository's
+    (tmp_path / 'photos').mkdir()
+    for view in DEMO_VIEWS:
+        (tmp_path / 'photos' / view.name).write_bytes(view.read_bytes())
+    command = [str(REPO / 'run.sh'), 'demo', *[f'photos/{v.name}' for v in DEMO_VIEWS], '--out', 'result']
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert 'using the shipped weights experiments/results/cpu_default/res_gru_3.weights.h5' in result.stdout
+    _check_outputs(tmp_path / 'result')
+    # a chair of the test split: the trained network fills a few hundred voxels or more, not the grid
+    occupied = read_binvox(str(tmp_path / 'result' / 'prediction.binvox')).data.sum()
+    assert 300 < occupied < 8000, occupied
+
+
+def test_the_readme_python_example_runs_as_written():
+    import re
+    import sys
+    readme = (REPO / 'README.md').read_text()
+    example = re.search(r'From Python:\n\n```python\n(.*?)```', readme, re.S).group(1)
+    result = subprocess.run([sys.executable, '-c', example], capture_output=True, text=True, cwd=REPO,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    count = int(re.search(r'(\d+) voxels occupied after 2 views', result.stdout).group(1))
+    assert count > 100
