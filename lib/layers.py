@@ -491,9 +491,10 @@ class UnpoolConv3D(keras.layers.Conv3D):
         return {**super().get_config(), 'method': self.method}
 
 
-# Keras' weights files address a layer by the snake_case name of its class and its position among
-# the layers of that class (not by layer.name): with the class name of the Conv3D it replaces, a
-# fast decoder's weights file is the reference decoder's, key for key (registered as UnpoolConv3D).
+# Our weights files are by layer name (lib/weights.py), but Keras' own files (model.save_weights,
+# the weights inside a .keras file) address a layer by the snake_case name of its class and its
+# position among the layers of that class: with the class name of the Conv3D it replaces, a fast
+# decoder's Keras file is the reference decoder's, key for key (registered as UnpoolConv3D).
 UnpoolConv3D.__name__ = 'Conv3D'
 
 

@@ -1,8 +1,12 @@
-"""Weights on disk: Keras .weights.h5 save/load with a network check, and the converter from the
+"""Weights on disk: .weights.h5 files by layer name, with a network check, and the converter from the
 original release's .npy file (a pickled list of Theano-layout arrays).
 
-A .weights.h5 written here carries the network's spec as HDF5 attributes, so loading weights made
-for another network (or another width) fails with one line naming both, before Keras sees the file.
+A .weights.h5 written here holds one HDF5 dataset per parameter under weights/, named by the layer
+and the parameter (weights/conv1a/kernel, weights/recurrence/gru/t_x_s_update/Wx, ... the release's
+layer names), so a file reads the same in any tool and does not depend on how Keras numbers its
+layers. Its root carries the network's spec, so loading weights made for another network (or
+another width) fails with one line naming both. Files written by Keras' own save_weights (no
+by-name group) are still read, through Keras.
 """
 import json
 import os
@@ -12,6 +16,9 @@ import h5py
 import numpy as np
 
 SPEC_ATTR = 'r2n2_spec'
+FORMAT_ATTR = 'r2n2_format'
+FORMAT = 'by-layer-name-1'   # weights/<layer path>/<parameter>
+GROUP = 'weights'
 
 
 class WeightsError(ValueError):
@@ -68,18 +75,51 @@ def _umask():
     return mask
 
 
+def _parameters(model):
+    """The network's parameters by name: 'conv1a/kernel', 'recurrence/gru/t_x_rs/Wx', ...
+
+    Trainable variables only: the networks have no other parameters, and a stateful recurrence's
+    state (non-trainable) is not part of the weights.
+    """
+    params = {v.path: v for v in model.trainable_weights}
+    if len(params) != len(model.trainable_weights):
+        raise WeightsError(f'{model.name}: two parameters share a name; cannot save by layer name')
+    return params
+
+
 def save_weights(model, path):
-    """Save a network's weights (by layer name) to PATH.weights.h5, atomically, with its spec."""
+    """Save a network's weights by layer name to PATH.weights.h5, atomically, with its spec."""
     if not path.endswith('.weights.h5'):
         raise WeightsError(f'{path}: weights files must end with .weights.h5')
+    import keras
+    arrays = {name: keras.ops.convert_to_numpy(var) for name, var in _parameters(model).items()}
 
     def write(tmp):
-        model.save_weights(tmp, overwrite=True)
-        with h5py.File(tmp, 'a') as f:
+        with h5py.File(tmp, 'w') as f:
             f.attrs[SPEC_ATTR] = json.dumps(_spec_dict(model))
+            f.attrs[FORMAT_ATTR] = FORMAT
+            group = f.create_group(GROUP)
+            for name, array in arrays.items():
+                group.create_dataset(name, data=array)   # 'conv1a/kernel' makes the group conv1a
 
     atomic_write(path, write)
     return path
+
+
+def _read_by_name(path):
+    """{parameter name: array} of a by-name file, or None for a plain Keras weights file."""
+    try:
+        with h5py.File(path, 'r') as f:
+            if f.attrs.get(FORMAT_ATTR) is None:
+                return None
+            if GROUP not in f:
+                raise WeightsError(f'{path}: no {GROUP}/ group (a damaged weights file)')
+            arrays = {}
+            f[GROUP].visititems(lambda name, obj: arrays.__setitem__(name, obj[()])
+                                if isinstance(obj, h5py.Dataset) else None)
+            return arrays
+    except OSError as e:
+        raise WeightsError(f'{path}: not a readable HDF5 weights file ({e})') from None
 
 
 def read_spec(path):
@@ -107,6 +147,28 @@ def load_weights(model, path):
         if stored.get('name') != mine.get('name') or mismatch:
             raise WeightsError(f'{path} holds weights of {_describe(stored)}, '
                                f'not of the requested {_describe(mine)}')
+    arrays = _read_by_name(path)
+    if arrays is None:
+        return _load_keras_file(model, path, mine)
+    params = _parameters(model)
+    missing = [name for name in params if name not in arrays]
+    if missing:
+        raise WeightsError(f'{path} has no {missing[0]}, which {_describe(mine)} needs '
+                           f'({len(missing)} of its {len(params)} parameters missing)')
+    extra = [name for name in arrays if name not in params]
+    if extra:
+        raise WeightsError(f'{path} holds {extra[0]}, which {_describe(mine)} does not have')
+    for name, var in params.items():
+        if tuple(arrays[name].shape) != tuple(var.shape):
+            raise WeightsError(f'{path}: {name} has shape {tuple(arrays[name].shape)}, '
+                               f'{_describe(mine)} needs {tuple(var.shape)}')
+    for name, var in params.items():   # only after every check: never a half-loaded network
+        var.assign(arrays[name].astype(var.dtype, copy=False))
+    return model
+
+
+def _load_keras_file(model, path, mine):
+    """A file written by Keras' save_weights: Keras matches it by layer class and position."""
     try:
         model.load_weights(path)
     except Exception as e:  # Keras' own message is many lines; keep its first

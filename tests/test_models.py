@@ -130,6 +130,46 @@ def test_loading_another_networks_weights_fails_naming_both(tmp_path):
         load_weights(build_network('gru_3', **TINY), str(tmp_path / 'missing.weights.h5'))
 
 
+def test_weights_files_are_by_layer_name(tmp_path):
+    import h5py
+    model = build_network('res_gru_3', **TINY)
+    path = save_weights(model, str(tmp_path / 'named.weights.h5'))
+    with h5py.File(path, 'r') as f:
+        names = []
+        f['weights'].visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+        assert sorted(names) == sorted(v.path for v in model.trainable_weights)
+        assert f['weights/conv1a/kernel'].shape == tuple(model.get_layer('encoder').get_layer('conv1a').kernel.shape)
+        assert 'weights/recurrence/gru/t_x_s_update/Wx' in f and 'weights/conv11/bias' in f
+    # a file written by Keras' own save_weights still loads (Keras matches it by class and position)
+    keras_file = str(tmp_path / 'plain.weights.h5')
+    model.save_weights(keras_file)
+    other = build_network('res_gru_3', **TINY)
+    load_weights(other, keras_file)
+    x = images(1, 2)
+    np.testing.assert_array_equal(np.asarray(other(x)), np.asarray(model(x)))
+
+
+def test_damaged_by_name_files_name_the_parameter_and_load_nothing(tmp_path):
+    import h5py
+    path = save_weights(build_network('gru_3', **TINY), str(tmp_path / 'w.weights.h5'))
+    target = build_network('gru_3', **TINY)
+    before = [np.asarray(v) for v in target.trainable_weights]
+    missing, reshaped = tmp_path / 'missing.weights.h5', tmp_path / 'reshaped.weights.h5'
+    for copy in (missing, reshaped):
+        copy.write_bytes(open(path, 'rb').read())
+    with h5py.File(missing, 'a') as f:
+        del f['weights/conv11/bias']
+    with h5py.File(reshaped, 'a') as f:
+        del f['weights/recurrence/gru/t_x_rs/b']
+        f['weights/recurrence/gru/t_x_rs/b'] = np.zeros((3,), np.float32)
+    for copy, message in ((missing, 'has no conv11/bias'), (reshaped, r'recurrence/gru/t_x_rs/b has shape \(3,\)')):
+        with pytest.raises(WeightsError, match=message) as err:
+            load_weights(target, str(copy))
+        assert '\n' not in str(err.value)
+    for var, value in zip(target.trainable_weights, before):
+        np.testing.assert_array_equal(np.asarray(var), value)   # nothing half-loaded
+
+
 def run_sh(*args, timeout=300):
     return subprocess.run([str(REPO / 'run.sh'), *args], capture_output=True, text=True, timeout=timeout,
                           cwd=REPO)
