@@ -18,7 +18,8 @@ import numpy as np
 
 from lib.binvox_rw import BinvoxError, read_binvox
 from lib.data_augmentation import load_backgrounds, load_image, preprocess_test, preprocess_train
-from lib.data_io import (DataError, category_models, list_models, rendering_category_dir, rendering_dir,
+from lib.data_io import (DataError, category_models, dataset_root, list_models, load_categories,
+                         rendering_category_dir, rendering_dir,
                          rendering_path, voxel_path, warn)
 
 # Tags keep the random streams of different purposes apart. Keys all have the same length
@@ -107,12 +108,22 @@ def model_problems(cfg, synset, model, decode=True):
 
 def all_models(cfg):
     """Every (synset, model) of the tree: those with a voxel folder (what training lists) and those
-    with only a rendering folder (their voxel file is missing)."""
+    with only a rendering folder (their voxel file is missing), also where a category's whole
+    ShapeNetVox32/<synset>/ folder is missing."""
+    listed = {}
+    try:
+        listed = dict(category_models(cfg))
+    except DataError:
+        if not os.path.isdir(dataset_root(cfg)):
+            raise   # a wrong root; a tree with renderings only is listed below
     pairs = []
-    for synset, models in category_models(cfg):
+    for synset, _ in load_categories(cfg):
         folder = rendering_category_dir(cfg, synset)
         rendered = list_models(folder) if os.path.isdir(folder) else []
-        pairs += [(synset, m) for m in sorted(set(models) | set(rendered))]
+        pairs += [(synset, m) for m in sorted(set(listed.get(synset, [])) | set(rendered))]
+    if not pairs:
+        raise DataError(f'dataset root {dataset_root(cfg)}: no model folder under ShapeNetVox32/ or '
+                        f'ShapeNetRendering/ for any category of {cfg.DIR.DATASET}')
     return pairs
 
 

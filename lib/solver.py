@@ -145,6 +145,14 @@ class VoxelTrainer(keras.Model):
 # ---------------------------------------------------------------------------------------------
 # Checkpoints
 
+def first_non_finite(network):
+    """The name of the first parameter holding a NaN or an infinity, or None."""
+    for var in network.trainable_weights:
+        if not np.isfinite(keras.ops.convert_to_numpy(var)).all():
+            return var.path
+    return None
+
+
 def save_checkpoint(out_dir, network, optimizer, iteration, extra=None, keep=2):
     """Write checkpoint `iteration` under out_dir/checkpoints and point `latest` at it."""
     root = os.path.join(out_dir, CHECKPOINTS)
@@ -155,6 +163,11 @@ def save_checkpoint(out_dir, network, optimizer, iteration, extra=None, keep=2):
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     save_weights(network, os.path.join(tmp, 'network.weights.h5'))
+    # Tests set R2N2_SAVE_DELAY=ITERATION:SECONDS to kill a run while that checkpoint is half-written
+    # (the weights written, the optimizer state and iteration not yet).
+    delay_at, _, seconds = os.environ.get('R2N2_SAVE_DELAY', '').partition(':')
+    if delay_at and int(delay_at) == iteration:
+        time.sleep(float(seconds))
     np.savez(os.path.join(tmp, 'optimizer.npz'),
              **{f'{i:04d}': np.asarray(v) for i, v in enumerate(optimizer.variables)})
     atomic_write_text(os.path.join(tmp, 'state.json'), json.dumps({
@@ -162,11 +175,6 @@ def save_checkpoint(out_dir, network, optimizer, iteration, extra=None, keep=2):
         'optimizer_variables': [v.path for v in optimizer.variables],
         **(extra or {})}, indent=1))
     _fsync_dir(tmp)
-    # Tests set R2N2_SAVE_DELAY=ITERATION:SECONDS to kill a run while that checkpoint is half-way
-    # (written, not yet moved into place).
-    delay_at, _, seconds = os.environ.get('R2N2_SAVE_DELAY', '').partition(':')
-    if delay_at and int(delay_at) == iteration:
-        time.sleep(float(seconds))
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
     _fsync_dir(root)
@@ -186,6 +194,25 @@ def _fsync_dir(path):
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def set_aside_checkpoint(out_dir, iteration):
+    """If the latest checkpoint is that of `iteration`, rename it diverged-ckpt-N and point `latest`
+    back at the one before (or at none). Returns the new folder name, or None if nothing moved."""
+    root = os.path.join(out_dir, CHECKPOINTS)
+    name = f'ckpt-{iteration:07d}'
+    pointer = os.path.join(root, LATEST)
+    if not os.path.isfile(pointer) or open(pointer).read().strip() != name:
+        return None
+    earlier = sorted(d for d in os.listdir(root) if d.startswith('ckpt-') and d < name)
+    if earlier:
+        atomic_write_text(pointer, earlier[-1] + '\n')
+    else:
+        os.remove(pointer)
+    aside = 'diverged-' + name
+    shutil.rmtree(os.path.join(root, aside), ignore_errors=True)
+    os.replace(os.path.join(root, name), os.path.join(root, aside))
+    return os.path.join(CHECKPOINTS, aside)
 
 
 def latest_checkpoint(out_dir):
@@ -291,9 +318,13 @@ class Supervisor(keras.callbacks.Callback):
         self.recent = (self.recent + [loss])[-self.cfg.TRAIN.PRINT_FREQ:]
         self.loss_log.write(f'{it},{loss:.6f},{lr:.3g},{time.time() - self.t0:.1f}\n')
         if not math.isfinite(loss) or loss > self.cfg.TRAIN.LOSS_LIMIT:
+            # this loss was computed with the weights after update it - 1: a checkpoint of those is bad
+            set_aside = set_aside_checkpoint(self.out_dir, it - 1)
             self.diverged = (f'training stopped at iteration {it}: loss {loss} '
                              + ('is not a number' if not math.isfinite(loss)
                                 else f'exceeds TRAIN.LOSS_LIMIT {self.cfg.TRAIN.LOSS_LIMIT}')
+                             + (f'; checkpoint {it - 1}, whose weights gave it, moved to {set_aside}'
+                                if set_aside else '')
                              + '; the last good checkpoint is kept')
             self.model.stop_training = True
             return
@@ -304,6 +335,12 @@ class Supervisor(keras.callbacks.Callback):
             self.validate(it)
         if it % self.cfg.TRAIN.SAVE_FREQ == 0 or it == self.total:
             self.loss_log.flush()
+            bad = first_non_finite(self.model.network)
+            if bad:   # a finite loss does not prove this step's update was: never save such weights
+                self.diverged = (f'training stopped at iteration {it}: {bad} holds values that are not '
+                                 f'finite numbers; the last good checkpoint is kept')
+                self.model.stop_training = True
+                return
             save_checkpoint(self.out_dir, self.model.network, self.model.optimizer, it,
                             extra=self.data_state(it))
 

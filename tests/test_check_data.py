@@ -64,3 +64,31 @@ def test_missing_root_is_one_error_line(tmp_path):
     assert result.returncode == 1
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line == f'error: dataset root {tmp_path / "nowhere"} does not exist'
+
+
+def test_a_missing_voxel_category_folder_lists_each_of_its_models(make_dataset_tree):
+    root = make_dataset_tree(models_per_category=3)
+    shutil.rmtree(root / 'ShapeNetVox32' / '02828884')
+    result = check_data(root)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == f'check-data: 9 models in 3 categories under {root}: 3 bad'
+    for model in ('m000', 'm001', 'm002'):
+        assert f'{root}/ShapeNetVox32/02828884/{model}/model.binvox: voxel file missing' in lines
+
+
+def test_generated_dataset_passes_and_a_corrupted_copy_fails(tmp_path):
+    from datasets.embedded import generate_dataset
+    root = tmp_path / 'embedded'
+    assert generate_dataset(root, 1, seed=0, workers=1, progress=False) == 13
+    result = check_data(root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith('13 models in 13 categories under ' f'{root}: 0 bad, all good')
+    copy = tmp_path / 'corrupted'
+    shutil.copytree(root, copy)
+    voxel = next((copy / 'ShapeNetVox32' / '04379243').glob('*/model.binvox'))
+    voxel.write_bytes(voxel.read_bytes()[:40])
+    result = check_data(copy)
+    assert result.returncode == 1
+    assert result.stdout.strip().splitlines()[0].startswith(f'{voxel}: ')
+    assert result.stdout.strip().endswith('13 models in 13 categories under ' f'{copy}: 1 bad')

@@ -89,6 +89,40 @@ def test_latest_pointer_moves_only_after_a_complete_checkpoint(tmp_path, monkeyp
     assert names == ['ckpt-0000008', 'ckpt-0000010']
 
 
+def test_a_checkpoint_whose_weights_diverged_is_set_aside(tmp_path):
+    from lib.solver import set_aside_checkpoint
+    cfg = get_default_config()
+    network = build_network('gru_1', **TINY)
+    optimizer = make_optimizer(cfg.TRAIN)
+    optimizer.build(network.trainable_variables)
+    for i in (2, 4):
+        save_checkpoint(str(tmp_path), network, optimizer, i)
+    assert set_aside_checkpoint(str(tmp_path), 3) is None          # not the latest: nothing moves
+    assert latest_checkpoint(str(tmp_path)).endswith('ckpt-0000004')
+    assert set_aside_checkpoint(str(tmp_path), 4) == 'checkpoints/diverged-ckpt-0000004'
+    assert latest_checkpoint(str(tmp_path)).endswith('ckpt-0000002')
+    assert (tmp_path / 'checkpoints' / 'diverged-ckpt-0000004' / 'state.json').exists()
+    set_aside_checkpoint(str(tmp_path), 2)
+    assert latest_checkpoint(str(tmp_path)) is None                # a rerun starts over
+
+
+def test_mean_occupancy_baseline_on_hand_made_grids(monkeypatch):
+    import lib.test_net as test_net
+    from types import SimpleNamespace
+    x = np.arange(32)[:, None, None] * np.ones((1, 32, 32), int)
+    grids = {'wide': np.broadcast_to(x < 16, (32,) * 3), 'narrow': np.broadcast_to(x < 8, (32,) * 3)}
+    # training mean: 1 where x < 8, 0.5 where 8 <= x < 16, 0 elsewhere
+    monkeypatch.setattr(test_net, 'load_voxels', lambda cfg, synset, model: grids[model.split('-')[0]])
+    evaluation = SimpleNamespace(categories=['c1', 'c2', 'c2'], models=['wide-t', 'narrow-t', 'narrow-u'])
+    out = test_net.mean_shape_baseline(None, [('c1', 'wide-a'), ('c2', 'narrow-b')], evaluation, [0.4, 0.6])
+    # at 0.4 the baseline predicts x < 16: IoU 1 for the wide model, 0.5 for the narrow ones
+    assert out['0.4']['mean_over_models'] == pytest.approx(2 / 3)
+    assert out['0.4']['mean_over_categories'] == pytest.approx(0.75)
+    # at 0.6 it predicts x < 8: IoU 0.5 for the wide model, 1 for the narrow ones
+    assert out['0.6']['mean_over_models'] == pytest.approx(5 / 6)
+    assert out['0.6']['mean_over_categories'] == pytest.approx(0.75)
+
+
 def test_iou_on_hand_made_grids():
     truth = np.zeros((4, 4, 4), bool)
     truth[:2] = True                          # 32 voxels

@@ -45,7 +45,7 @@ def test_train_survives_sigkill_mid_save_and_resumes_exactly(tiny_run, tmp_path)
     root, cfg = tiny_run
     out = tmp_path / 'run'
     command = [str(REPO / 'run.sh'), 'train', '--cfg', str(cfg), '--data', str(root), '--out', str(out)]
-    partial = out / 'checkpoints' / '.ckpt-0000004.partial' / 'state.json'
+    partial = out / 'checkpoints' / '.ckpt-0000004.partial' / 'network.weights.h5'
     proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, 'R2N2_SAVE_DELAY': '4:120'})
     try:
@@ -59,6 +59,8 @@ def test_train_survives_sigkill_mid_save_and_resumes_exactly(tiny_run, tmp_path)
     finally:
         if proc.poll() is None:
             proc.kill()
+    # half-written: the weights are there, the optimizer state and the iteration are not
+    assert not (partial.parent / 'state.json').exists() and not (partial.parent / 'optimizer.npz').exists()
     assert (out / 'checkpoints' / 'latest').read_text().strip() == 'ckpt-0000002'
     assert not (out / 'res_gru_3.weights.h5').exists()
 
@@ -97,7 +99,14 @@ def test_train_survives_sigkill_mid_save_and_resumes_exactly(tiny_run, tmp_path)
     assert set(results['mean_over_categories']) == {'1@0.3', '1@0.4', '2@0.3', '2@0.4'}
     assert set(results['per_category']) == {'02691156', '02828884', '03001627'}
     assert results['meta']['baseline']['0.4']['mean_over_models'] >= 0
-    assert '| airplane | 1 |' in (report / 'results.md').read_text()
+    markdown = (report / 'results.md').read_text()
+    assert '| airplane | 1 |' in markdown
+    # the tree is in the ShapeNet layout: the paper's Res3D-GRU-3 numbers stand beside ours
+    from lib.paper_results import RES_GRU_3_BY_CATEGORY
+    assert 'paper 1 view | paper 5 views' in markdown
+    airplane = next(line for line in markdown.splitlines() if line.startswith('| airplane |'))
+    assert all(f'{p:.3f}' in airplane for p in RES_GRU_3_BY_CATEGORY['02691156'])
+    assert 'mean occupancy' in markdown.lower()
     for picture in ('iou_vs_views.png', 'reconstructions.png'):
         assert (report / picture).read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     # deterministic: a second evaluation gives the same numbers
@@ -125,3 +134,69 @@ def test_resuming_with_another_config_is_refused(tiny_run, tmp_path):
     assert other.returncode == 1 and 'NETWORK.WIDTH' in other.stderr.strip().splitlines()[-1]
     longer = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '4')
     assert longer.returncode == 0 and '(iteration 2 of 4)' in longer.stdout
+
+
+def test_non_finite_training_stops_keeping_the_last_good_checkpoint(tiny_run, tmp_path):
+    # a learning rate of 1e30 blows the weights up after the first update
+    root, cfg = tiny_run
+    out = tmp_path / 'blown'
+    result = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--set', 'TRAIN.SAVE_FREQ', '1',
+                    '--set', 'TRAIN.DEFAULT_LEARNING_RATE', '1e30', '--set', 'TRAIN.LOSS_LIMIT', '1000')
+    assert result.returncode == 1, result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    # iteration 1's update makes the weights huge: the loss of iteration 2 is not a number; checkpoint 1
+    # holds the weights that gave it, so it is set aside and no checkpoint is left to resume from
+    assert last == ('error: training stopped at iteration 2: loss nan is not a number; checkpoint 1, whose '
+                    'weights gave it, moved to checkpoints/diverged-ckpt-0000001; the last good checkpoint is kept')
+    assert not (out / 'checkpoints' / 'latest').exists()
+    assert (out / 'checkpoints' / 'diverged-ckpt-0000001' / 'state.json').exists()
+    assert not (out / 'res_gru_3.weights.h5').exists()
+
+
+def test_training_starts_from_given_weights(tiny_run, tmp_path):
+    import h5py
+    import numpy as np
+    root, cfg = tiny_run
+    first = run_sh('train', '--cfg', cfg, '--data', root, '--out', tmp_path / 'a', '--iter', '2')
+    assert first.returncode == 0, first.stderr
+    given = tmp_path / 'a' / 'res_gru_3.weights.h5'
+    # with nothing to learn (rate 0, no decay) the fine-tuned weights are the given ones, exactly
+    tuned = run_sh('train', '--cfg', cfg, '--data', root, '--out', tmp_path / 'b', '--iter', '1',
+                   '--weights', given, '--set', 'TRAIN.DEFAULT_LEARNING_RATE', '0', '--set', 'TRAIN.WEIGHT_DECAY', '0',
+                   '--set', 'CONST.RNG_SEED', '7')
+    assert tuned.returncode == 0, tuned.stderr
+
+    def arrays(path):
+        found = {}
+        with h5py.File(path, 'r') as f:
+            f['weights'].visititems(lambda n, o: found.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+        return found
+    mine, theirs = arrays(tmp_path / 'b' / 'res_gru_3.weights.h5'), arrays(given)
+    assert mine.keys() == theirs.keys() and len(mine) == 63
+    for name in mine:
+        np.testing.assert_array_equal(mine[name], theirs[name], err_msg=name)
+    wrong = tmp_path / 'gru.weights.h5'
+    from lib.weights import save_weights
+    from models import build_network
+    save_weights(build_network('gru_3', width=0.0625), str(wrong))
+    refused = run_sh('train', '--cfg', cfg, '--data', root, '--out', tmp_path / 'c', '--iter', '1', '--weights', wrong)
+    assert refused.returncode == 1
+    last = refused.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: ') and 'gru_3' in last and 'res_gru_3' in last
+
+
+def test_first_train_without_data_generates_the_embedded_dataset(tmp_path):
+    cfg = tmp_path / 'tiny.yaml'
+    cfg.write_text(TINY_CFG)
+    embedded = tmp_path / 'embedded'
+    args = ['train', '--cfg', cfg, '--out', tmp_path / 'run', '--set', 'DIR.EMBEDDED_ROOT', embedded,
+            '--set', 'EMBEDDED.N_PER_CATEGORY', '2', '--set', 'TEST.NUM_VALIDATION_MODELS', '2']
+    result = run_sh(*args, '--iter', '1')
+    assert result.returncode == 0, result.stderr
+    assert 'Generating the embedded dataset (2 objects x 13 categories, seed 0)' in result.stderr
+    assert '26/26' in result.stderr                          # the progress bar reached the end
+    assert len(list((embedded / 'ShapeNetVox32').glob('*/*/model.binvox'))) == 26
+    assert (tmp_path / 'run' / 'res_gru_3.weights.h5').exists()
+    again = run_sh(*args, '--iter', '2')          # the next run finds it made
+    assert again.returncode == 0, again.stderr
+    assert 'Generating' not in again.stderr
