@@ -502,11 +502,14 @@ def cmd_generate_data(argv):
 
 
 # Optional Keras backends, pinned. TensorFlow (requirements.txt) stays the default and the only one
-# installed unless asked. torch is pinned exactly: an unpinned torch from the package index is a
-# multi-gigabyte CUDA build; 2.13.0 is the CPU build this project is tested with.
+# installed unless asked. torch is the CPU build (+cpu, from PyTorch's CPU index or a local wheel
+# folder pip is configured with): PyPI's torch is a multi-gigabyte CUDA build.
 BACKEND_PACKAGES = {
     'jax': ['jax==0.10.2', 'jaxlib==0.10.2'],
-    'torch': ['torch==2.13.0'],
+    'torch': ['torch==2.13.0+cpu'],
+}
+BACKEND_PIP_ARGS = {
+    'torch': ['--extra-index-url', 'https://download.pytorch.org/whl/cpu'],
 }
 
 
@@ -525,13 +528,14 @@ def cmd_setup(argv):
     if unknown:
         raise CommandError(f'--backends: unknown backend {unknown[0]!r}; known: {", ".join(BACKEND_PACKAGES)} '
                            f'(tensorflow is always installed)')
-    packages = [p for b in backends for p in BACKEND_PACKAGES[b]]
-    # requirements.txt as constraints: a backend may not move TensorFlow's numpy, h5py, ...
-    command = [sys.executable, '-m', 'pip', 'install', '--disable-pip-version-check', '-q',
-               '-c', _repo_path('requirements.txt'), *packages]
-    print('installing ' + ' '.join(packages), flush=True)
-    if subprocess.run(command).returncode != 0:
-        raise CommandError(f'pip could not install {" ".join(packages)}')
+    for backend in backends:   # one pip call each: PyTorch's index is asked for torch only
+        packages = BACKEND_PACKAGES[backend]
+        # requirements.txt as constraints: a backend may not move TensorFlow's numpy, h5py, ...
+        command = [sys.executable, '-m', 'pip', 'install', '--disable-pip-version-check', '-q',
+                   '-c', _repo_path('requirements.txt'), *BACKEND_PIP_ARGS.get(backend, []), *packages]
+        print('installing ' + ' '.join(packages), flush=True)
+        if subprocess.run(command).returncode != 0:
+            raise CommandError(f'pip could not install {" ".join(packages)}')
     print(f'installed backends: {", ".join(backends)} (use with KERAS_BACKEND=' + '|'.join(backends) + ')')
     return 0
 

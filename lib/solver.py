@@ -105,9 +105,19 @@ class VoxelTrainer(keras.Model):
                    for w in self.network.trainable_weights if is_decayed(w)]
         return 0.5 * self.weight_decay * ops.sum(ops.stack(squares))
 
+    def every_parameter_term(self):
+        """0 * (sum of every parameter): zero, but every parameter gets a gradient (zero where the loss
+        does not reach it, as in Theano's full graph). From the zero start state a single view never
+        uses the GRU's reset gate or the LSTM's forget gate, and where the fast path skips those
+        products the eager backends would give no gradient at all, and Adam would skip the step
+        of those parameters instead of moving them by its momentum as the original did."""
+        return 0.0 * ops.sum(ops.stack([ops.sum(ops.cast(w, 'float32')) for w in self.network.trainable_weights]))
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         loss = voxel_cross_entropy(y, y_pred)
         self.voxel_loss.update_state(loss)
+        if training:
+            loss = loss + self.every_parameter_term()
         if self.weight_decay and training:
             loss = loss + self.decay_term()
         # Under tf.distribute with N replicas each replica's gradients are summed, so each returns

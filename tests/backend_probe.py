@@ -18,9 +18,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WIDTH = 0.0625
 BATCH, VIEWS = 2, 3
 LEARNING_RATE = 1.0   # plain SGD: the update is the gradient itself, so gradients are compared
-# One training step each for these two (a step is slow on JAX's CPU): between them both cells, both
-# encoders and both decoders. The other three run forward only.
-TRAINED = ('lstm_3', 'res_gru_3')
+# What `./run.sh demo` runs (lib.reconstruct) is also compared, on the demo views of the repository.
+DEMO_VIEWS = [os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'experiments', 'demo',
+                           f'chair_{i:02d}.png') for i in range(3)]
 
 
 def build(name, **variant):
@@ -64,20 +64,35 @@ def run(folder, out):
         trainer = VoxelTrainer(network, weight_decay=5e-5)
         results[f'{name}/probabilities'] = keras.ops.convert_to_numpy(network(images))
         results[f'{name}/logits'] = keras.ops.convert_to_numpy(trainer(images))
-        if name in TRAINED:
-            before = [keras.ops.convert_to_numpy(w) for w in network.trainable_weights]
-            trainer.compile(optimizer=keras.optimizers.SGD(LEARNING_RATE), jit_compile=False)
-            logs = trainer.train_on_batch(images, voxels, return_dict=True)
-            after = [keras.ops.convert_to_numpy(w) for w in network.trainable_weights]
-            results[f'{name}/loss'] = np.float32(logs['voxel_loss'])
-            # the step's change of every weight, in the network's order: LEARNING_RATE * (grad + wd * w)
-            results[f'{name}/update'] = np.concatenate([(a - b).ravel() for a, b in zip(after, before)])
-            results[f'{name}/paths'] = np.array([w.path for w in network.trainable_weights])
+        # one training step of VoxelTrainer
+        before = [keras.ops.convert_to_numpy(w) for w in network.trainable_weights]
+        trainer.compile(optimizer=keras.optimizers.SGD(LEARNING_RATE), jit_compile=False)
+        logs = trainer.train_on_batch(images, voxels, return_dict=True)
+        after = [keras.ops.convert_to_numpy(w) for w in network.trainable_weights]
+        results[f'{name}/loss'] = np.float32(logs['voxel_loss'])
+        # the step's change of every weight, in the network's order: LEARNING_RATE * (grad + wd * w)
+        results[f'{name}/update'] = np.concatenate([(a - b).ravel() for a, b in zip(after, before)])
+        results[f'{name}/paths'] = np.array([w.path for w in network.trainable_weights])
+        # the stateful recurrence fed one view at a time (reset between two sequences)
+        stateful = build(name, batch_size=BATCH, stateful=True)
+        load_weights(stateful, os.path.join(folder, f'{name}.weights.h5'))
+        recurrence = stateful.get_layer('recurrence')
+        steps = []
+        for _ in range(2):
+            recurrence.reset_state()
+            steps += [keras.ops.convert_to_numpy(stateful(images[:, v:v + 1])) for v in range(VIEWS)]
+        results[f'{name}/stateful'] = np.stack(steps)
         for label, variant in variants().items():
             other = build(name, **variant)
             load_weights(other, os.path.join(folder, f'{name}.weights.h5'))
             results[f'{name}/{label}/probabilities'] = keras.ops.convert_to_numpy(other(images))
         print(f'{keras.backend.backend()}: {name} ok', flush=True)
+    # the demo's path: a weights file, image files, the shape after each view and view by view
+    from lib.reconstruct import Reconstructor
+    reconstructor = Reconstructor(os.path.join(folder, 'res_gru_3.weights.h5'))
+    results['demo/refine'] = reconstructor.refine(DEMO_VIEWS)
+    stream = reconstructor.stream()
+    results['demo/stream'] = np.stack([stream.add(view) for view in DEMO_VIEWS])
     np.savez(out, backend=keras.backend.backend(), **results)
 
 

@@ -1,6 +1,7 @@
 """The custom layers and the five networks on the other Keras backends (JAX, PyTorch): the same
 outputs as TensorFlow for the same weights (saved as .weights.h5 by TensorFlow, loaded by the other
-backend), and for two networks the same loss and gradients in a training step of VoxelTrainer. The
+backend), the same loss and gradients in a training step of VoxelTrainer, the same states when views
+are fed one at a time (stateful recurrence, reset), and the same shapes from the demo's API. The
 backends are optional: `./run.sh setup --backends jax,torch`.
 
 Each backend runs in its own process (tests/backend_probe.py), since Keras fixes its backend when
@@ -49,7 +50,9 @@ def test_networks_give_tensorflows_outputs_loss_and_gradients(name, tensorflow_r
     assert got.keys() == expected.keys()
     forward = {key.split('/')[0] for key in expected if key.endswith('/probabilities')}
     trained = {key.split('/')[0] for key in expected if key.endswith('/update')}
-    assert forward == {'lstm_1', 'gru_1', 'lstm_3', 'gru_3', 'res_gru_3'} and trained == {'lstm_3', 'res_gru_3'}
+    five = {'lstm_1', 'gru_1', 'lstm_3', 'gru_3', 'res_gru_3'}
+    stateful = {key.split('/')[0] for key in expected if key.endswith('/stateful')}
+    assert forward == trained == stateful == five and {'demo/refine', 'demo/stream'} <= expected.keys()
     for key in sorted(expected):
         if key == 'backend':
             continue

@@ -32,6 +32,25 @@ def test_weight_decay_touches_kernels_only():
     assert all(kinds.values()), kinds   # every kind of weight was seen
 
 
+@pytest.mark.parametrize('name', ['gru_1', 'lstm_3'])
+def test_one_view_from_the_zero_state_gives_every_parameter_a_gradient(name):
+    # from the zero state one view never uses the reset (GRU) or forget (LSTM) gate; their
+    # gradients are zero, not missing, so Adam moves them by its momentum as the original did
+    network = build_network(name, **TINY)
+    trainer = VoxelTrainer(network, weight_decay=0.0)
+    rng = np.random.default_rng(0)
+    x = rng.random((1, 1, 127, 127, 3), dtype=np.float32)
+    y = rng.random((1, 32, 32, 32)) < 0.3
+    with tf.GradientTape() as tape:
+        loss = trainer.compute_loss(x=x, y=y, y_pred=trainer(x), training=True)
+    grads = tape.gradient(loss, network.trainable_weights)
+    missing = [v.path for v, g in zip(network.trainable_weights, grads) if g is None]
+    assert not missing
+    gate = 't_x_s_reset' if name.startswith('gru') else 'forget_gate'
+    unused = [g for v, g in zip(network.trainable_weights, grads) if gate in v.path]
+    assert len(unused) == 3 and not any(np.any(np.asarray(g)) for g in unused)
+
+
 def test_learning_rate_steps_follow_the_original_loop():
     cfg = get_default_config()
     optimizer = make_optimizer(cfg.TRAIN)
