@@ -129,6 +129,33 @@ def test_each_builder_varies_its_objects():
         assert max(sizes) >= 3, synset          # and is made of several parts
 
 
+def test_every_category_has_its_parts():
+    # each object is recognisable as its category: the parts the issue names, read off its voxels
+    # (tests/shape_checks.py); other seeds than the shipped dataset's
+    from datasets.embedded import model_rng
+    from tests.shape_checks import CHECKS, crop
+    grids = {(synset, i): crop(voxelise(build_object(synset, model_rng(1, synset, i)))[0])
+             for synset in BUILDERS for i in range(8)}
+    assert set(CHECKS) == set(BUILDERS)
+    for (synset, i), grid in grids.items():
+        parts = CHECKS[synset](grid)
+        assert all(parts.values()), f'{CATEGORY_NAMES[synset]} {i} lacks {[p for p, ok in parts.items() if not ok]}'
+    # the most specific checks tell their category from all the others
+    for synset in ('03001627', '02691156', '04090263', '02958343'):
+        others = [key for key, grid in grids.items() if key[0] != synset and all(CHECKS[synset](grid).values())]
+        assert len(others) <= 2, (CATEGORY_NAMES[synset], others)
+
+
+def test_the_part_checks_hold_for_the_real_shapenet_sample(shapenet_sample):
+    # the same checks on real ShapeNetVox32 models: the generated objects share their axes and poses
+    from tests.shape_checks import CHECKS, crop
+    voxels = sorted(shapenet_sample.glob('ShapeNetVox32/*/*/model.binvox'))
+    assert len(voxels) == 3
+    for path in voxels:
+        parts = CHECKS[path.parts[-3]](crop(read_binvox(str(path)).data))
+        assert all(parts.values()), (path, parts)
+
+
 def test_same_seed_same_bytes_whatever_the_number_of_workers(tmp_path):
     generate_dataset(tmp_path / 'a', 1, seed=7, workers=1, synsets=FEW, progress=False)
     generate_dataset(tmp_path / 'b', 1, seed=7, workers=2, synsets=FEW, progress=False)
