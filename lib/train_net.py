@@ -168,7 +168,8 @@ def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weigh
                                                      update_freq=cfg.TRAIN.PRINT_FREQ))
     log(f'training {network.name} ({network.count_params():,} parameters) on {len(train_pairs)} models, '
         f'iterations {start}..{total}, batch {cfg.CONST.BATCH_SIZE} x 1..{cfg.CONST.N_VIEWS} views'
-        + (f' over {strategy.num_replicas_in_sync} replicas' if strategy is not None else ''))
+        + (f' over {strategy.num_replicas_in_sync} replica{"s" if strategy.num_replicas_in_sync != 1 else ""}'
+           if strategy is not None else ''))
     # tf.data splits each global batch evenly over the replicas (lib/distribute.py)
     trainer.fit(distribute_options(batch_stream(batches, cfg.TRAIN.NUM_WORKER), strategy), epochs=1,
                 steps_per_epoch=total - start, verbose=0, callbacks=callbacks, shuffle=False)

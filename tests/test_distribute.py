@@ -119,6 +119,17 @@ def test_mirrored_over_two_devices_equals_one_device_and_resumes(single_device, 
     assert metric == pytest.approx(losses(reference)[4], abs=TOLERANCE)
 
 
+def test_run_sh_train_mirrored_as_the_issue_writes_it(single_device, tmp_path):
+    # `./run.sh train --set TRAIN.STRATEGY mirrored` itself, on this machine's devices (one CPU here)
+    root, cfg, reference = single_device
+    out = tmp_path / 'mirrored_run_sh'
+    result = subprocess.run([str(REPO / 'run.sh'), *train_args(root, cfg, out, '--set', 'TRAIN.STRATEGY', 'mirrored')],
+                            cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'batch 4 x 1..3 views over 1 replica\n' in result.stdout
+    assert_same_run(out, reference)
+
+
 def free_ports(n):
     sockets = [socket.socket() for _ in range(n)]
     try:
