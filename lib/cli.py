@@ -45,10 +45,10 @@ def _expected_errors():
     from lib.binvox_rw import BinvoxError
     from lib.config import ConfigError
     from lib.weights import WeightsError
-    from lib.solver import TrainingDiverged
+    from lib.solver import CheckpointError, TrainingDiverged
     from lib.train_net import RunMismatch
     errors = [CommandError, ConfigError, WeightsError, BinvoxError, FileNotFoundError, TrainingDiverged,
-              RunMismatch]
+              RunMismatch, CheckpointError]
     try:
         from models import UnknownNetwork
         errors.append(UnknownNetwork)
@@ -159,6 +159,13 @@ def _repo_path(path):
     return repo_path(path)
 
 
+def _output_folder(path):
+    """path, if it can be an output folder (absent or a folder); a one-line error otherwise."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise CommandError(f'{path} exists and is not a folder; give another output folder (--out)')
+    return path
+
+
 def _given_path(path):
     """A path typed on the command line: relative to the caller's folder (None stays None)."""
     return None if path is None else os.path.abspath(os.path.expanduser(path))
@@ -190,9 +197,11 @@ def _shown_path(path):
 
 
 def _dataset_meta(cfg):
+    from datasets.embedded import MANIFEST
     from lib.data_io import dataset_root
     root = _shown_path(dataset_root(cfg))
-    if cfg.DIR.DATASET_ROOT:
+    generated = os.path.isfile(os.path.join(dataset_root(cfg), MANIFEST))   # also when given with --data
+    if cfg.DIR.DATASET_ROOT and not generated:
         return {'dataset': f'ShapeNet layout at {root}', 'dataset_kind': 'shapenet', 'dataset_short': 'ShapeNet'}
     return {'dataset': f'embedded dataset at {root}', 'dataset_kind': 'embedded', 'dataset_short': 'embedded data'}
 
@@ -246,9 +255,9 @@ def cmd_train(argv):
         return {'loss': s['loss'][str(cfg.CONST.N_VIEWS)], 'iou': s['mean_over_categories'][key],
                 'what': f'{len(result.models)} test models, {cfg.CONST.N_VIEWS} views, IoU at {threshold:g}'}
 
-    out_dir = _repo_path(cfg.DIR.OUT_PATH)
+    out_dir = _output_folder(_repo_path(cfg.DIR.OUT_PATH))
     train(cfg, network, train_pairs, out_dir, validate=validate if val_pairs else None,
-          initial_weights=cfg.CONST.WEIGHTS or None, strategy=strategy)
+          initial_weights=_repo_path(cfg.CONST.WEIGHTS) if cfg.CONST.WEIGHTS else None, strategy=strategy)
     return 0
 
 
@@ -293,17 +302,17 @@ def cmd_test(argv):
     if stored and not args.net:
         # the network's structure comes from the file; the config may not repeat it
         cfg.NETWORK.NAME = stored['name']
-        cfg.NETWORK.WIDTH = float(stored['width'])
-        cfg.NETWORK.HIDDEN_CHANNELS = int(stored['hidden_channels'])
-        cfg.NETWORK.GRID_SIZE = int(stored['grid_size'])
-        cfg.NETWORK.LEAKY_SLOPE = float(stored['leaky_slope'])
+        for key, field, kind in (('WIDTH', 'width', float), ('HIDDEN_CHANNELS', 'hidden_channels', int),
+                                 ('GRID_SIZE', 'grid_size', int), ('LEAKY_SLOPE', 'leaky_slope', float)):
+            if field in stored:
+                cfg.NETWORK[key] = kind(stored[field])
     _ensure_dataset(cfg)
     network = _network_from_cfg(cfg, args.net)
     load_weights(network, weights)
     pairs = category_model_pairs(cfg, cfg.TEST.DATASET_PORTION)
     if args.limit:
         pairs = pairs[:args.limit]
-    out_dir = _given_path(args.out) or _default_test_out(weights)
+    out_dir = _output_folder(_given_path(args.out) or _default_test_out(weights))
     print(f'evaluating {network.name} ({weights}) on {len(pairs)} test models; {VIEWS_NOTE}')
 
     def progress(done, total, seconds):
@@ -356,6 +365,7 @@ def cmd_demo(argv):
     if not 0.0 < args.threshold < 1.0:
         raise CommandError(f'--threshold must be between 0 and 1, got {args.threshold}')
     cfg = config_from_args(args)
+    out = _output_folder(_given_path(args.out) or _repo_path('output/demo'))
     weights = args.weights
     if not weights:
         weights = _repo_path(SHIPPED_WEIGHTS)
@@ -371,7 +381,6 @@ def cmd_demo(argv):
     if not solid.any() or solid.all():
         raise CommandError(f'the prediction is {"empty" if not solid.any() else "full"} at threshold '
                            f'{args.threshold}: no surface to write (try another --threshold)')
-    out = _given_path(args.out) or _repo_path('output/demo')
     os.makedirs(out, exist_ok=True)
     written = {}
     n = occupancy.shape[0]

@@ -137,7 +137,7 @@ class TrainBatches(keras.utils.PyDataset):
     """Training batches: ((batch, views, IMG_H, IMG_W, 3) float32, (batch, N, N, N) uint8).
 
     Item i is global batch offset + i, so a run resumed at iteration `offset` sees exactly the batches
-    it would have seen. Decoding runs in `workers` threads (PyDataset's enqueuer).
+    it would have seen. Training decodes batches in threads (lib.train_net.batch_stream).
     """
 
     def __init__(self, cfg, pairs, seed, length, offset=0, workers=None, use_multiprocessing=False,
@@ -158,7 +158,7 @@ class TrainBatches(keras.utils.PyDataset):
         self.backgrounds = load_backgrounds(cfg) if cfg.TRAIN.RANDOM_BACKGROUND else None
         self.bad_models = {}      # (synset, model) -> first problem seen
         self.substitutions = 0    # samples that used a replacement model
-        self._checked = {}        # (synset, model) -> missing_files() result, a property of the tree
+        self._checked = {}        # (synset, model) -> model_problems() result, a property of its files
         self._permutations = {}   # pass number -> permutation of the models
         self._lock = threading.Lock()
 
@@ -225,7 +225,10 @@ class TrainBatches(keras.utils.PyDataset):
         with self._lock:
             problems = self._checked.get(pair)
         if problems is None:
-            problems = missing_files(self.cfg, synset, model)
+            # the whole model is checked once, every file decoded: a model with one bad file is
+            # skipped whichever views a batch draws, and that depends on its files alone (not on
+            # which batches came before), so a resumed run still sees the batches it would have seen
+            problems = model_problems(self.cfg, synset, model)
             with self._lock:
                 self._checked[pair] = problems
         if problems:

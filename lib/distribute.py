@@ -31,6 +31,10 @@ def make_strategy(cfg):
         raise ConfigError(f'config key TRAIN.STRATEGY: expected one of {", ".join(STRATEGIES)}, got {name!r}')
     if name == 'none':
         return None
+    import keras
+    if keras.backend.backend() != 'tensorflow':
+        raise ConfigError(f'TRAIN.STRATEGY {name} is tf.distribute: it needs the TensorFlow backend, '
+                          f'not KERAS_BACKEND={keras.backend.backend()}')
     import tensorflow as tf
     if name == 'mirrored':
         devices = tf.config.list_logical_devices('GPU') or tf.config.list_logical_devices('CPU')

@@ -241,7 +241,10 @@ class ViewRecurrence(keras.layers.Layer):
     def __init__(self, cell, return_sequences=False, stateful=False, precompute_inputs=True, **kwargs):
         super().__init__(**kwargs)
         if isinstance(cell, dict):
-            cell = keras.saving.deserialize_keras_object(cell)
+            # built later, in build(), inside this layer's name scope: its parameters keep the names
+            # recurrence/<cell>/<transition>/... that weights files use (built on deserialization,
+            # they would lose the recurrence/ prefix)
+            cell = keras.saving.deserialize_keras_object({k: v for k, v in cell.items() if k != 'build_config'})
         self.cell = cell
         self.return_sequences = bool(return_sequences)
         self.stateful = bool(stateful)
@@ -518,10 +521,21 @@ class PaddedMaxPool2D(keras.layers.Layer):
 
 @register
 class VoxelSoftmax(keras.layers.Layer):
-    """Per-voxel softmax over the 2 classes (channel 0 empty, channel 1 occupied)."""
+    """Per-voxel softmax over the 2 classes (channel 0 empty, channel 1 occupied).
+
+    As the network's output layer it also carries the network's spec (a dict) in its config, so a
+    network reloaded from a .keras file still knows which network it is (lib.weights reads it).
+    """
+
+    def __init__(self, network_spec=None, **kwargs):
+        super().__init__(**kwargs)
+        self.network_spec = None if network_spec is None else dict(network_spec)
 
     def call(self, logits):
         return ops.softmax(logits, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), 'network_spec': self.network_spec}
 
 
 def voxel_cross_entropy(occupancy, logits):

@@ -82,8 +82,8 @@ def network_from_weights(weights, net=None, batch_size=None, stateful=False):
     spec = read_spec(weights)
     if spec is None and not net:
         raise WeightsError(f'{weights} does not say which network it holds; pass net=NAME (--net)')
-    overrides = {} if spec is None else {k: spec[k] for k in ('width', 'leaky_slope', 'grid_size',
-                                                            'hidden_channels')}
+    overrides = {k: (spec or {})[k] for k in ('width', 'leaky_slope', 'grid_size', 'hidden_channels')
+                 if k in (spec or {})}
     model = build_network(net or spec['name'], batch_size=batch_size, stateful=stateful, **overrides)
     return load_weights(model, weights)
 

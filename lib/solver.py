@@ -206,6 +206,10 @@ def _fsync_dir(path):
         os.close(fd)
 
 
+class CheckpointError(RuntimeError):
+    """A run's checkpoint folder that cannot be resumed from."""
+
+
 def set_aside_checkpoint(out_dir, iteration):
     """If the latest checkpoint is that of `iteration`, rename it diverged-ckpt-N and point `latest`
     back at the one before (or at none). Returns the new folder name, or None if nothing moved."""
@@ -235,8 +239,8 @@ def latest_checkpoint(out_dir):
         name = f.read().strip()
     folder = os.path.join(root, name)
     if not os.path.isfile(os.path.join(folder, 'state.json')):
-        raise RuntimeError(f'{pointer} points at {name}, which is incomplete: the checkpoint folder was '
-                           f'changed by hand')
+        raise CheckpointError(f'{pointer} points at {name}, which is incomplete: the checkpoint folder was '
+                              f'changed by hand')
     return folder
 
 
@@ -335,7 +339,8 @@ class Supervisor(keras.callbacks.Callback):
                                 else f'exceeds TRAIN.LOSS_LIMIT {self.cfg.TRAIN.LOSS_LIMIT}')
                              + (f'; checkpoint {it - 1}, whose weights gave it, moved to {set_aside}'
                                 if set_aside else '')
-                             + '; the last good checkpoint is kept')
+                             + ('; the last good checkpoint is kept' if latest_checkpoint(self.out_dir)
+                                else '; no good checkpoint is left: a rerun starts over'))
             self.model.stop_training = True
             return
         if self.interactive or it % self.cfg.TRAIN.PRINT_FREQ == 0 or it == self.total:
@@ -348,7 +353,7 @@ class Supervisor(keras.callbacks.Callback):
             bad = first_non_finite(self.model.network)
             if bad:   # a finite loss does not prove this step's update was: never save such weights
                 self.diverged = (f'training stopped at iteration {it}: {bad} holds values that are not '
-                                 f'finite numbers; the last good checkpoint is kept')
+                                 f'finite numbers; nothing was saved at this iteration')
                 self.model.stop_training = True
                 return
             save_checkpoint(self.out_dir, self.model.network, self.model.optimizer, it,

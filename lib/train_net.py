@@ -32,9 +32,10 @@ class RunMismatch(RuntimeError):
     pass
 
 
-def batch_stream(batches, workers):
+def batch_stream(batches, workers, errors=None):
     """The batches of a TrainBatches as a tf.data pipeline: decoded `workers` at a time in threads
-    and prefetched, so loading overlaps training. The number of views varies per batch."""
+    and prefetched, so loading overlaps training. The number of views varies per batch. An error
+    while loading is appended to `errors` (tf.data re-raises it as its own error type)."""
     import tensorflow as tf
     cfg = batches.cfg
     n = cfg.CONST.N_VOX
@@ -50,7 +51,13 @@ def batch_stream(batches, workers):
                 while next_index < len(batches) and len(pending) < depth:
                     pending.append(pool.submit(batches.__getitem__, next_index))
                     next_index += 1
-                yield pending.popleft().result()
+                try:
+                    batch = pending.popleft().result()
+                except Exception as e:
+                    if errors is not None:
+                        errors.append(e)
+                    raise
+                yield batch
 
     return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2)
 
@@ -171,8 +178,14 @@ def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weigh
         + (f' over {strategy.num_replicas_in_sync} replica{"s" if strategy.num_replicas_in_sync != 1 else ""}'
            if strategy is not None else ''))
     # tf.data splits each global batch evenly over the replicas (lib/distribute.py)
-    trainer.fit(distribute_options(batch_stream(batches, cfg.TRAIN.NUM_WORKER), strategy), epochs=1,
-                steps_per_epoch=total - start, verbose=0, callbacks=callbacks, shuffle=False)
+    loading_errors = []
+    try:
+        trainer.fit(distribute_options(batch_stream(batches, cfg.TRAIN.NUM_WORKER, loading_errors), strategy),
+                    epochs=1, steps_per_epoch=total - start, verbose=0, callbacks=callbacks, shuffle=False)
+    except Exception:
+        if loading_errors:   # the data's own one-line error, not tf.data's wrapping of it
+            raise loading_errors[0] from None
+        raise
     if batches.bad_models:
         log(f'{len(batches.bad_models)} bad models were skipped ({batches.substitutions} samples replaced)')
     if supervisor.diverged:

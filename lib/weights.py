@@ -26,12 +26,17 @@ class WeightsError(ValueError):
 
 
 def _spec_dict(model):
-    """The spec of a network as stored in its weights files (plus a readable description)."""
+    """The spec of a network as stored in its weights files (plus a readable description): the
+    model's .spec, or for a network reloaded from a .keras file the copy its output layer keeps."""
     spec = getattr(model, 'spec', None)
-    if spec is None:
-        return {'name': model.name, 'description': model.name}
-    import dataclasses
-    return {**dataclasses.asdict(spec), 'description': spec.describe()}
+    if spec is not None:
+        import dataclasses
+        return {**dataclasses.asdict(spec), 'description': spec.describe()}
+    try:
+        kept = getattr(model.get_layer('softmax'), 'network_spec', None)
+    except ValueError:
+        kept = None
+    return dict(kept) if kept else {'name': model.name, 'description': model.name}
 
 
 def _describe(d):

@@ -70,5 +70,7 @@ def build_network(name_or_spec, network_cfg=None, batch_size=None, stateful=Fals
 def spec_from_config(cfg):
     """The spec of the network a full config tree asks for."""
     if cfg.CONST.IMG_W != cfg.CONST.IMG_H:
-        raise ValueError('CONST.IMG_W and CONST.IMG_H must be equal (square crops)')
+        from lib.config import ConfigError
+        raise ConfigError(f'CONST.IMG_W and CONST.IMG_H must be equal (square crops), got '
+                          f'{cfg.CONST.IMG_W} and {cfg.CONST.IMG_H}')
     return network_spec(cfg.NETWORK.NAME, cfg.NETWORK, img_size=cfg.CONST.IMG_W, n_vox=cfg.CONST.N_VOX)

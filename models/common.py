@@ -68,12 +68,19 @@ class NetworkSpec:
         return (h, h) + tuple(scale_width(n, self.width) for n in DECODER_FILTERS)
 
     def check(self):
+        """A ConfigError (one line, naming the config key) for values no network can have."""
+        from lib.config import ConfigError
         if self.grid_size * 8 != self.n_vox:
-            raise ValueError(f'{self.name}: three x2 unpools take a {self.grid_size}^3 grid to '
-                             f'{self.grid_size * 8}^3, not the configured {self.n_vox}^3 voxels')
+            raise ConfigError(f'NETWORK.GRID_SIZE {self.grid_size}: three x2 unpools take a {self.grid_size}^3 '
+                              f'grid to {self.grid_size * 8}^3, not the configured {self.n_vox}^3 voxels')
         if self.precision not in PRECISIONS:
-            raise ValueError(f'{self.name}: precision must be one of {", ".join(PRECISIONS)}, '
-                             f'got {self.precision!r}')
+            raise ConfigError(f'NETWORK.PRECISION must be one of {", ".join(PRECISIONS)}, got {self.precision!r}')
+        if not self.width > 0:
+            raise ConfigError(f'NETWORK.WIDTH must be above 0, got {self.width}')
+        if self.hidden_channels < 1:
+            raise ConfigError(f'NETWORK.HIDDEN_CHANNELS must be at least 1, got {self.hidden_channels}')
+        if self.leaky_slope < 0:
+            raise ConfigError(f'NETWORK.LEAKY_SLOPE must not be negative, got {self.leaky_slope}')
 
     def describe(self):
         return (f'{self.name} (width {self.width:g}, hidden {self.grid_size}^3x{self.hidden}, '
@@ -251,7 +258,8 @@ def assemble(spec, encoder, cell, decoder, batch_size=None, stateful=False):
     hidden = ViewRecurrence(cell, stateful=stateful, precompute_inputs=spec.fast_path,
                             name='recurrence')(features)
     logits = decoder(hidden)
-    probabilities = VoxelSoftmax(name='softmax', dtype='float32')(logits)
+    probabilities = VoxelSoftmax(name='softmax', dtype='float32',
+                                 network_spec={**dataclasses.asdict(spec), 'description': spec.describe()})(logits)
     return keras.Model(images, probabilities, name=spec.name)
 
 

@@ -93,6 +93,14 @@ def run(folder, out):
     results['demo/refine'] = reconstructor.refine(DEMO_VIEWS)
     stream = reconstructor.stream()
     results['demo/stream'] = np.stack([stream.add(view) for view in DEMO_VIEWS])
+    # tf.distribute strategies are TensorFlow's: another backend refuses them in one line
+    from lib.config import ConfigError, load_config
+    from lib.distribute import make_strategy
+    try:
+        make_strategy(load_config(set_pairs=[('TRAIN.STRATEGY', 'mirrored')]))
+        results['strategy_refused'] = np.int32(0)
+    except ConfigError:
+        results['strategy_refused'] = np.int32(1)
     np.savez(out, backend=keras.backend.backend(), **results)
 
 

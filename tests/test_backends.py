@@ -53,8 +53,9 @@ def test_networks_give_tensorflows_outputs_loss_and_gradients(name, tensorflow_r
     five = {'lstm_1', 'gru_1', 'lstm_3', 'gru_3', 'res_gru_3'}
     stateful = {key.split('/')[0] for key in expected if key.endswith('/stateful')}
     assert forward == trained == stateful == five and {'demo/refine', 'demo/stream'} <= expected.keys()
+    assert int(expected['strategy_refused']) == 0 and int(got['strategy_refused']) == 1
     for key in sorted(expected):
-        if key == 'backend':
+        if key in ('backend', 'strategy_refused'):
             continue
         if key.endswith('/paths'):   # the same weights, in the same order
             assert list(got[key]) == list(expected[key]), key

@@ -134,6 +134,10 @@ def test_demo_errors_are_one_line(tiny_weights, tmp_path, chair_views):
     result = _run_demo(chair_views[:1], str(tmp_path / 'none.weights.h5'), tmp_path / 'out')
     assert result.returncode == 1 and 'weights file not found' in result.stderr
     assert not (tmp_path / 'out').exists(), 'nothing written on error'
+    (tmp_path / 'a_file').write_text('x')
+    result = _run_demo(chair_views[:1], tiny_weights, tmp_path / 'a_file')
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].endswith('exists and is not a folder; give another output folder (--out)')
 
 
 DEMO_VIEWS = [REPO / 'experiments' / 'demo' / f'chair_{i:02d}.png' for i in range(3)]

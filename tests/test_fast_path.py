@@ -247,7 +247,7 @@ def test_config_selects_the_path_and_precision():
     cfg = load_config(set_pairs=[('NETWORK.FAST_PATH', 'false'), ('NETWORK.PRECISION', 'mixed_bfloat16')])
     spec = spec_from_config(cfg)
     assert not spec.fast_path and spec.precision == 'mixed_bfloat16'
-    with pytest.raises(ValueError, match='precision must be one of'):
+    with pytest.raises(ConfigError, match='NETWORK.PRECISION must be one of'):
         spec_from_config(load_config(set_pairs=[('NETWORK.PRECISION', 'float16')]))
     with pytest.raises(ConfigError):
         load_config(set_pairs=[('NETWORK.FAST_PATH', '3')])

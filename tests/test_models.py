@@ -127,6 +127,15 @@ def test_weights_round_trip_and_keras_file_round_trip(tmp_path):
     model.save(tmp_path / 'tiny.keras')
     reloaded = keras.models.load_model(tmp_path / 'tiny.keras')
     np.testing.assert_array_equal(np.asarray(reloaded(x)), expected)
+    # a reloaded network keeps its parameter names and its spec: weights files go both ways
+    assert [v.path for v in reloaded.trainable_weights] == [v.path for v in model.trainable_weights]
+    from_reloaded = save_weights(reloaded, str(tmp_path / 'reloaded.weights.h5'))
+    from lib.weights import read_spec
+    assert read_spec(from_reloaded) == read_spec(path)
+    fresh = build_network('res_gru_3', **TINY)
+    load_weights(fresh, from_reloaded)
+    np.testing.assert_array_equal(np.asarray(fresh(x)), expected)
+    load_weights(reloaded, path)
 
 
 def test_stateful_network_refines_view_by_view(tmp_path):
@@ -218,3 +227,15 @@ def test_unknown_command_and_unknown_network_exit_codes():
     assert run_sh('frobnicate').returncode == 2
     bad = run_sh('summary', 'vgg16')
     assert bad.returncode == 1 and bad.stderr.strip().splitlines()[-1].startswith('error: unknown network')
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('NETWORK.GRID_SIZE', '5', 'error: NETWORK.GRID_SIZE 5: three x2 unpools'),
+    ('NETWORK.PRECISION', 'float8', 'error: NETWORK.PRECISION must be one of'),
+    ('NETWORK.WIDTH', '0', 'error: NETWORK.WIDTH must be above 0'),
+    ('CONST.IMG_W', '100', 'error: CONST.IMG_W and CONST.IMG_H must be equal'),
+])
+def test_network_config_values_no_network_can_have_are_one_line_errors(key, value, message):
+    bad = run_sh('summary', 'gru_1', '--set', key, value)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines()[-1].startswith(message) and 'Traceback' not in bad.stderr

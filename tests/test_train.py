@@ -147,7 +147,8 @@ def test_non_finite_training_stops_keeping_the_last_good_checkpoint(tiny_run, tm
     # iteration 1's update makes the weights huge: the loss of iteration 2 is not a number; checkpoint 1
     # holds the weights that gave it, so it is set aside and no checkpoint is left to resume from
     assert last == ('error: training stopped at iteration 2: loss nan is not a number; checkpoint 1, whose '
-                    'weights gave it, moved to checkpoints/diverged-ckpt-0000001; the last good checkpoint is kept')
+                    'weights gave it, moved to checkpoints/diverged-ckpt-0000001; no good checkpoint is left: '
+                    'a rerun starts over')
     assert not (out / 'checkpoints' / 'latest').exists()
     assert (out / 'checkpoints' / 'diverged-ckpt-0000001' / 'state.json').exists()
     assert not (out / 'res_gru_3.weights.h5').exists()
@@ -200,3 +201,36 @@ def test_first_train_without_data_generates_the_embedded_dataset(tmp_path):
     again = run_sh(*args, '--iter', '2')          # the next run finds it made
     assert again.returncode == 0, again.stderr
     assert 'Generating' not in again.stderr
+
+
+def test_a_dataset_that_cannot_be_loaded_stops_training_in_one_line(tiny_run, tmp_path):
+    root, cfg = tiny_run
+    for voxels in root.glob('ShapeNetVox32/*/*/model.binvox'):
+        voxels.unlink()
+    result = run_sh('train', '--cfg', cfg, '--data', root, '--out', tmp_path / 'nothing')
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: batch 0: ') and 'models in a row could not be loaded' in last
+    assert 'Traceback' not in result.stderr
+    assert not (tmp_path / 'nothing' / 'res_gru_3.weights.h5').exists()
+
+
+def test_a_generated_dataset_given_with_data_is_not_reported_as_shapenet(tmp_path, make_dataset_tree):
+    from datasets.embedded import MANIFEST
+    from lib.cli import _dataset_meta
+    from lib.config import load_config
+    real = make_dataset_tree(models_per_category=1)
+    cfg = load_config(set_pairs=[('DIR.DATASET_ROOT', str(real))])
+    assert _dataset_meta(cfg)['dataset_kind'] == 'shapenet'
+    (real / MANIFEST).write_text('{}')       # what the generator leaves in its dataset's root
+    assert _dataset_meta(cfg)['dataset_kind'] == 'embedded'
+
+
+def test_output_folders_that_are_files_are_one_line_errors(tiny_run, tmp_path):
+    root, cfg = tiny_run
+    taken = tmp_path / 'taken'
+    taken.write_text('not a folder')
+    result = run_sh('train', '--cfg', cfg, '--data', root, '--out', taken, '--iter', '1')
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == f'error: {taken} exists and is not a folder; give another output folder (--out)'
+    assert taken.read_text() == 'not a folder'
