@@ -60,11 +60,12 @@ case "$cmd" in
   setup)
     ensure_venv
     [[ $# -eq 0 ]] && exit 0
-    exec "$VENV/bin/python" -m lib.cli setup "$@" ;;
+    exec "$VENV/bin/python" -P -m lib.cli setup "$@" ;;
   check)
     ensure_venv; cd "$ROOT"; exec "$VENV/bin/python" -m pytest -q "$@" tests ;;
   summary|train|test|demo|convert|calibrate|check-data|generate-data|bench|compare)
-    ensure_venv; exec "$VENV/bin/python" -m lib.cli "$cmd" "$@" ;;
+    # -P: the caller's folder is not put on the import path (its own lib/ or models/ would shadow ours)
+    ensure_venv; exec "$VENV/bin/python" -P -m lib.cli "$cmd" "$@" ;;
   *)
     echo "run.sh: unknown command '$cmd'" >&2
     usage >&2

@@ -580,7 +580,7 @@ def main(argv=None):
         import_tensorflow_quietly()
     try:
         return COMMANDS[name](rest)
-    except _expected_errors() as e:
+    except (CommandError,) if name == 'setup' else _expected_errors() as e:   # setup never loads TensorFlow
         print(f'error: {e}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:

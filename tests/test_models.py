@@ -239,3 +239,13 @@ def test_network_config_values_no_network_can_have_are_one_line_errors(key, valu
     bad = run_sh('summary', 'gru_1', '--set', key, value)
     assert bad.returncode == 1
     assert bad.stderr.strip().splitlines()[-1].startswith(message) and 'Traceback' not in bad.stderr
+
+
+def test_run_sh_from_a_folder_with_its_own_models_package(tmp_path):
+    # the caller's folder is not on the import path: its models/ does not replace ours
+    (tmp_path / 'models').mkdir()
+    (tmp_path / 'models' / '__init__.py').write_text("raise SystemExit('the caller\\'s models/ was imported')\n")
+    result = subprocess.run([str(REPO / 'run.sh'), 'summary', 'gru_1', '--set', 'NETWORK.WIDTH', '0.0625'],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == 'Total parameters of gru_1: 121,924'
