@@ -61,8 +61,12 @@ def parse_binvox(raw, path='<bytes>', fix_coords=True):
         scale = float(header['scale'][0])
     except (ValueError, IndexError):
         raise BinvoxError(f'{path}: malformed header') from None
-    if len(dims) != 3 or min(dims) <= 0 or len(translate) != 3:
-        raise BinvoxError(f'{path}: malformed header (dim {header["dim"]})')
+    if len(dims) != 3 or min(dims) <= 0:
+        raise BinvoxError(f'{path}: malformed header (dim {" ".join(header["dim"])})')
+    if len(translate) != 3 or not all(np.isfinite(translate)):
+        raise BinvoxError(f'{path}: malformed header (translate {" ".join(header["translate"])})')
+    if not (np.isfinite(scale) and scale > 0):
+        raise BinvoxError(f'{path}: malformed header (scale {" ".join(header["scale"])})')
 
     body = np.frombuffer(raw, dtype=np.uint8, offset=pos)
     if body.size % 2:

@@ -72,3 +72,19 @@ def test_truncated_and_garbage_files_name_the_file(shapenet_sample, tmp_path):
     garbage.write_bytes(b'\x89PNG\r\n\x1a\n' + bytes(100))
     with pytest.raises(BinvoxError, match=rf"^{re.escape(str(garbage))}: not a binvox file"):
         read_binvox(garbage)
+
+
+@pytest.mark.parametrize('line, name, message', [
+    (b'dim 32 32', 'dim', r'malformed header \(dim 32 32\)'),
+    (b'translate 0 0', 'translate', r'malformed header \(translate 0 0\)'),
+    (b'translate 0 nan 0', 'translate', r'malformed header \(translate 0 nan 0\)'),
+    (b'scale nan', 'scale', r'malformed header \(scale nan\)'),
+    (b'scale -1', 'scale', r'malformed header \(scale -1\)'),
+])
+def test_malformed_headers_name_the_field(line, name, message):
+    good = encode_binvox(Voxels(np.ones((4, 4, 4), bool)))
+    lines = good.split(b'\n')
+    at = next(i for i, l in enumerate(lines) if l.startswith(name.encode()))
+    bad = b'\n'.join(lines[:at] + [line] + lines[at + 1:])
+    with pytest.raises(BinvoxError, match='^x.binvox: ' + message):
+        parse_binvox(bad, 'x.binvox')
