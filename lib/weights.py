@@ -174,9 +174,21 @@ def load_weights(model, path):
 
 def _load_keras_file(model, path, mine):
     """A file written by Keras' save_weights: Keras matches it by layer class and position."""
+    import warnings
+    import keras
+    before = [keras.ops.convert_to_numpy(v) for v in model.weights]
     try:
-        model.load_weights(path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            model.load_weights(path)
+        # Keras only warns when it cannot match a nested model's group of the file, and leaves
+        # those layers as they were: for us that is a file that does not fit
+        skipped = [w for w in caught if 'Skipping' in str(w.message)]
+        if skipped:
+            raise ValueError(f'Keras matched none of the file to {len(skipped)} nested groups of layers')
     except Exception as e:  # Keras' own message is many lines; keep its first
+        for var, value in zip(model.weights, before):   # Keras may have loaded some layers: undo
+            var.assign(value)
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise WeightsError(f'{path} does not fit {_describe(mine)}: {first}') from None
     return model

@@ -179,6 +179,14 @@ def test_weights_files_are_by_layer_name(tmp_path):
     load_weights(other, keras_file)
     x = images(1, 2)
     np.testing.assert_array_equal(np.asarray(other(x)), np.asarray(model(x)))
+    # one that does not fit fails in one line and leaves the network as it was
+    wider = build_network('res_gru_3', width=0.25)
+    before = [np.asarray(v).copy() for v in wider.weights]
+    with pytest.raises(WeightsError) as err:
+        load_weights(wider, keras_file)
+    assert '\n' not in str(err.value) and 'does not fit' in str(err.value)
+    for var, value in zip(wider.weights, before):
+        np.testing.assert_array_equal(np.asarray(var), value)
 
 
 def test_damaged_by_name_files_name_the_parameter_and_load_nothing(tmp_path):
