@@ -216,8 +216,11 @@ def set_aside_checkpoint(out_dir, iteration):
     root = os.path.join(out_dir, CHECKPOINTS)
     name = f'ckpt-{iteration:07d}'
     pointer = os.path.join(root, LATEST)
-    if not os.path.isfile(pointer) or open(pointer).read().strip() != name:
+    if not os.path.isfile(pointer):
         return None
+    with open(pointer) as f:
+        if f.read().strip() != name:
+            return None
     earlier = sorted(d for d in os.listdir(root) if d.startswith('ckpt-') and d < name)
     if earlier:
         atomic_write_text(pointer, earlier[-1] + '\n')
