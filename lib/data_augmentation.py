@@ -12,6 +12,7 @@ training images is pasted onto a random crop of a real photo (TRAIN.BACKGROUND_P
 bundled sample photos). Photos are alpha-blended, since a photo has no uniform colour to hide the
 anti-aliased edge the original's alpha == 0 rule leaves.
 """
+import contextlib
 import functools
 import os
 
@@ -34,15 +35,38 @@ def load_image(path, formats=('PNG',)):
     Renderings must be PNG (formats); pass formats=None to accept any format Pillow reads.
     Any problem is a DataError naming the file.
     """
-    try:
+    with _named_image_errors(path):
         with Image.open(path) as im:
-            if formats is not None and im.format not in formats:
-                raise DataError(f'{path}: not a PNG image ({im.format or "unknown"} data)')
+            _check_format(path, im, formats)
             has_alpha = im.mode in ('RGBA', 'LA', 'PA') or 'transparency' in im.info
             mode = 'RGBA' if has_alpha else 'RGB'
             if im.mode != mode:
                 im = im.convert(mode)   # also decodes
             array = np.asarray(im)      # decodes the pixels: a truncated file fails here
+    return array
+
+
+def verify_image(path, formats=('PNG',)):
+    """(width, height) of an image file whose structure and checksums are sound, without decoding
+    its pixels (about ten times faster than load_image); the same DataErrors as load_image."""
+    with _named_image_errors(path):
+        with Image.open(path) as im:
+            _check_format(path, im, formats)
+            size = im.size
+            im.verify()   # every chunk and its CRC: a truncated or damaged file fails here
+    return size
+
+
+def _check_format(path, im, formats):
+    if formats is not None and im.format not in formats:
+        raise DataError(f'{path}: not a PNG image ({im.format or "unknown"} data)')
+
+
+@contextlib.contextmanager
+def _named_image_errors(path):
+    """Pillow's exceptions as one-line DataErrors naming the file."""
+    try:
+        yield
     except DataError:
         raise
     except FileNotFoundError:
@@ -52,7 +76,6 @@ def load_image(path, formats=('PNG',)):
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         # Pillow's own words say what is wrong: truncated, bad CRC, broken chunk...
         raise DataError(f'{path}: unreadable image ({e})') from None
-    return array
 
 
 def split_alpha(image):

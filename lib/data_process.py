@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from lib.binvox_rw import BinvoxError, read_binvox
-from lib.data_augmentation import load_backgrounds, load_image, preprocess_test, preprocess_train
+from lib.data_augmentation import load_backgrounds, load_image, preprocess_test, preprocess_train, verify_image
 from lib.data_io import (DataError, category_models, dataset_root, list_models, load_categories,
                          rendering_category_dir, rendering_dir,
                          rendering_path, voxel_path, warn)
@@ -50,10 +50,20 @@ def load_rendering(cfg, synset, model, view_index):
     """uint8 (H, W, 3|4) of one rendering; a DataError names the file."""
     path = rendering_path(cfg, synset, model, view_index)
     image = load_image(path)
-    if image.shape[0] < cfg.CONST.IMG_H or image.shape[1] < cfg.CONST.IMG_W:
-        raise DataError(f'{path}: image is {image.shape[1]}x{image.shape[0]}, smaller than the '
-                        f'{cfg.CONST.IMG_W}x{cfg.CONST.IMG_H} crop')
+    _check_size(cfg, path, image.shape[1], image.shape[0])
     return image
+
+
+def verify_rendering(cfg, synset, model, view_index):
+    """load_rendering's checks without decoding the pixels (structure, checksums, size)."""
+    path = rendering_path(cfg, synset, model, view_index)
+    _check_size(cfg, path, *verify_image(path))
+
+
+def _check_size(cfg, path, width, height):
+    if height < cfg.CONST.IMG_H or width < cfg.CONST.IMG_W:
+        raise DataError(f'{path}: image is {width}x{height}, smaller than the '
+                        f'{cfg.CONST.IMG_W}x{cfg.CONST.IMG_H} crop')
 
 
 def load_test_views(cfg, synset, model, n_views):
@@ -87,7 +97,9 @@ def missing_files(cfg, synset, model):
 def model_problems(cfg, synset, model, decode=True):
     """Every problem of one model, one 'file: problem' string each; [] for a good model.
 
-    decode=True also reads the binvox and every rendering (what check-data does).
+    decode=True also reads the binvox and every rendering (what check-data does); decode='verify'
+    reads the binvox and checks every rendering's structure and checksums without decoding its
+    pixels (what training does the first time it draws a model).
     """
     problems = missing_files(cfg, synset, model)
     if not decode:
@@ -100,7 +112,7 @@ def model_problems(cfg, synset, model, decode=True):
     for v in range(cfg.TRAIN.NUM_RENDERING):
         if os.path.isfile(rendering_path(cfg, synset, model, v)):
             try:
-                load_rendering(cfg, synset, model, v)
+                (verify_rendering if decode == 'verify' else load_rendering)(cfg, synset, model, v)
             except DataError as e:
                 problems.append(str(e))
     return problems
@@ -225,10 +237,10 @@ class TrainBatches(keras.utils.PyDataset):
         with self._lock:
             problems = self._checked.get(pair)
         if problems is None:
-            # the whole model is checked once, every file decoded: a model with one bad file is
+            # the whole model is checked once, every file read: a model with one bad file is
             # skipped whichever views a batch draws, and that depends on its files alone (not on
             # which batches came before), so a resumed run still sees the batches it would have seen
-            problems = model_problems(self.cfg, synset, model)
+            problems = model_problems(self.cfg, synset, model, decode='verify')
             with self._lock:
                 self._checked[pair] = problems
         if problems:

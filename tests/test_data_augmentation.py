@@ -238,3 +238,22 @@ def test_background_folder_problems(cfg, tmp_path):
     cfg.TRAIN.BACKGROUND_PATH = str(tmp_path / 'absent')
     with pytest.raises(DataError, match='does not exist'):
         load_backgrounds(cfg)
+
+
+def test_verify_image_checks_structure_without_decoding(tmp_path):
+    from lib.data_augmentation import verify_image
+    path = tmp_path / 'view.png'
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (137, 137, 4), dtype=np.uint8)).save(path)
+    assert verify_image(str(path)) == (137, 137)
+    raw = path.read_bytes()
+    flipped = tmp_path / 'flipped.png'   # one byte of the pixel data changed: its chunk's CRC fails
+    at = raw.index(b'IDAT') + 40
+    flipped.write_bytes(raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1:])
+    truncated = tmp_path / 'truncated.png'
+    truncated.write_bytes(raw[:len(raw) // 2])
+    jpeg = tmp_path / 'jpeg.png'
+    Image.fromarray(np.zeros((137, 137, 3), np.uint8)).save(jpeg, format='JPEG')
+    for bad, message in ((flipped, 'unreadable image'), (truncated, 'unreadable image'),
+                         (jpeg, r'not a PNG image \(JPEG data\)'), (tmp_path / 'gone.png', 'image file missing')):
+        with pytest.raises(DataError, match=f'^{re.escape(str(bad))}: {message}'):
+            verify_image(str(bad))
