@@ -274,7 +274,7 @@ def _parse_list(text, kind, flag):
 def cmd_test(argv):
     from lib.data_io import category_model_pairs
     from lib.test_net import VIEWS_NOTE, evaluate, mean_shape_baseline, write_reports
-    from lib.weights import load_weights, read_spec
+    from lib.weights import build_overrides, load_weights, read_spec
     from models import paper_name
     parser = argparse.ArgumentParser(
         prog='./run.sh test',
@@ -302,10 +302,9 @@ def cmd_test(argv):
     if stored and not args.net:
         # the network's structure comes from the file; the config may not repeat it
         cfg.NETWORK.NAME = stored['name']
-        for key, field, kind in (('WIDTH', 'width', float), ('HIDDEN_CHANNELS', 'hidden_channels', int),
-                                 ('GRID_SIZE', 'grid_size', int), ('LEAKY_SLOPE', 'leaky_slope', float)):
-            if field in stored:
-                cfg.NETWORK[key] = kind(stored[field])
+        for field, value in build_overrides(stored).items():
+            key = field.upper()
+            cfg.NETWORK[key] = type(cfg.NETWORK[key])(value)
     _ensure_dataset(cfg)
     network = _network_from_cfg(cfg, args.net)
     load_weights(network, weights)

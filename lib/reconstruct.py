@@ -24,7 +24,7 @@ from lib.config import get_default_config
 from lib.data_augmentation import load_image, preprocess_test, split_alpha
 from lib.data_io import DataError
 from lib.voxel import occupied_probability
-from lib.weights import WeightsError, load_weights, read_spec
+from lib.weights import WeightsError, build_overrides, load_weights, read_spec
 from models import build_network
 from models.common import logits_after_views
 
@@ -82,9 +82,7 @@ def network_from_weights(weights, net=None, batch_size=None, stateful=False):
     spec = read_spec(weights)
     if spec is None and not net:
         raise WeightsError(f'{weights} does not say which network it holds; pass net=NAME (--net)')
-    overrides = {k: (spec or {})[k] for k in ('width', 'leaky_slope', 'grid_size', 'hidden_channels')
-                 if k in (spec or {})}
-    model = build_network(net or spec['name'], batch_size=batch_size, stateful=stateful, **overrides)
+    model = build_network(net or spec['name'], batch_size=batch_size, stateful=stateful, **build_overrides(spec))
     return load_weights(model, weights)
 
 

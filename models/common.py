@@ -82,6 +82,10 @@ class NetworkSpec:
         if self.leaky_slope < 0:
             raise ConfigError(f'NETWORK.LEAKY_SLOPE must not be negative, got {self.leaky_slope}')
 
+    def to_dict(self):
+        """The spec as stored with a network's weights (and in its output layer): fields and description."""
+        return {**dataclasses.asdict(self), 'description': self.describe()}
+
     def describe(self):
         return (f'{self.name} (width {self.width:g}, hidden {self.grid_size}^3x{self.hidden}, '
                 f'recurrent kernel {self.recurrent_kernel})')
@@ -258,8 +262,7 @@ def assemble(spec, encoder, cell, decoder, batch_size=None, stateful=False):
     hidden = ViewRecurrence(cell, stateful=stateful, precompute_inputs=spec.fast_path,
                             name='recurrence')(features)
     logits = decoder(hidden)
-    probabilities = VoxelSoftmax(name='softmax', dtype='float32',
-                                 network_spec={**dataclasses.asdict(spec), 'description': spec.describe()})(logits)
+    probabilities = VoxelSoftmax(name='softmax', dtype='float32', network_spec=spec.to_dict())(logits)
     return keras.Model(images, probabilities, name=spec.name)
 
 

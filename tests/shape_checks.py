@@ -47,14 +47,14 @@ def chair(g):
 
 
 def table(g):
-    a, (X, Y, Z) = cross_sections(g), g.shape
+    a, Y = cross_sections(g), g.shape[1]
     top = int(0.7 * Y) + int(np.argmax(a[int(0.7 * Y):]))
     return {'top in the upper 30 %': a[top] >= 0.6, 'legs or pedestal under it': top > 0 and a[:top].min() <= 0.25,
             'no back': x_extent(g[:, int(0.9 * Y):, :]) >= 0.8}
 
 
 def bench(g):
-    a, (X, Y, Z) = cross_sections(g), g.shape
+    a, (X, _, Z) = cross_sections(g), g.shape
     seat = fullest_level(g, 0.2, 1.0)
     return {'long': Z >= 1.5 * X, 'seat': a[seat] >= 0.4, 'legs under the seat': seat > 1 and a[1:seat].min() <= 0.3}
 

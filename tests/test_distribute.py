@@ -9,12 +9,11 @@ import subprocess
 import sys
 import types
 
-import h5py
 import numpy as np
 import pytest
 
 from tests.conftest import REPO, build_dataset_tree
-from tests.test_train import losses
+from tests.test_train import losses, weight_arrays
 
 # Plain SGD with a large rate and decay: Adam's step hardly depends on the gradient's scale, so a
 # loss summed instead of averaged over replicas, or a decay counted once per replica, would pass
@@ -57,20 +56,13 @@ with trainer.distribute_strategy.scope():
 """
 
 
-def weights(path):
-    arrays = {}
-    with h5py.File(path, 'r') as f:
-        f.visititems(lambda name, obj: arrays.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
-    return arrays
-
-
 def assert_same_run(out, reference):
     """Same loss at every iteration, same final weights and optimizer state (TOLERANCE)."""
     a, b = losses(out), losses(reference)
     assert sorted(a) == sorted(b) == [1, 2, 3, 4]
     for it in a:
         assert a[it] == pytest.approx(b[it], abs=TOLERANCE), f'iteration {it}: {a[it]} vs {b[it]}'
-    mine, theirs = weights(out / 'res_gru_3.weights.h5'), weights(reference / 'res_gru_3.weights.h5')
+    mine, theirs = weight_arrays(out / 'res_gru_3.weights.h5'), weight_arrays(reference / 'res_gru_3.weights.h5')
     assert mine.keys() == theirs.keys() and len(mine) > 50
     for name in mine:
         np.testing.assert_allclose(mine[name], theirs[name], rtol=0, atol=TOLERANCE, err_msg=name)

@@ -4,7 +4,6 @@ import subprocess
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from lib.config import load_config
 from lib.weights import WeightsError, load_weights, original_name, save_weights

@@ -33,6 +33,15 @@ def losses(out):
     return by_iteration
 
 
+def weight_arrays(path):
+    """{parameter name: array} of a weights file written by lib.weights."""
+    import h5py
+    found = {}
+    with h5py.File(path, 'r') as f:
+        f['weights'].visititems(lambda n, o: found.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+    return found
+
+
 @pytest.fixture
 def tiny_run(make_dataset_tree, tmp_path):
     root = make_dataset_tree(models_per_category=5)
@@ -155,7 +164,6 @@ def test_non_finite_training_stops_keeping_the_last_good_checkpoint(tiny_run, tm
 
 
 def test_training_starts_from_given_weights(tiny_run, tmp_path):
-    import h5py
     import numpy as np
     root, cfg = tiny_run
     first = run_sh('train', '--cfg', cfg, '--data', root, '--out', tmp_path / 'a', '--iter', '2')
@@ -166,13 +174,7 @@ def test_training_starts_from_given_weights(tiny_run, tmp_path):
                    '--weights', given, '--set', 'TRAIN.DEFAULT_LEARNING_RATE', '0', '--set', 'TRAIN.WEIGHT_DECAY', '0',
                    '--set', 'CONST.RNG_SEED', '7')
     assert tuned.returncode == 0, tuned.stderr
-
-    def arrays(path):
-        found = {}
-        with h5py.File(path, 'r') as f:
-            f['weights'].visititems(lambda n, o: found.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-        return found
-    mine, theirs = arrays(tmp_path / 'b' / 'res_gru_3.weights.h5'), arrays(given)
+    mine, theirs = weight_arrays(tmp_path / 'b' / 'res_gru_3.weights.h5'), weight_arrays(given)
     assert mine.keys() == theirs.keys() and len(mine) == 63
     for name in mine:
         np.testing.assert_array_equal(mine[name], theirs[name], err_msg=name)
