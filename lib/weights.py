@@ -10,6 +10,7 @@ by-name group) are still read, through Keras.
 """
 import json
 import os
+import pickle
 import tempfile
 
 import h5py
@@ -263,17 +264,90 @@ def convert_original(model, arrays):
     return model
 
 
+# What the original file's pickle may name: numpy's array reconstruction and plain containers.
+# Anything else (os.system, builtins.eval, subprocess.Popen, ...) is refused before it is looked up,
+# so a planted payload never runs.
+_ALLOWED_GLOBALS = {
+    ('numpy.core.multiarray', '_reconstruct'): np._core.multiarray._reconstruct,
+    ('numpy._core.multiarray', '_reconstruct'): np._core.multiarray._reconstruct,
+    ('numpy', 'ndarray'): np.ndarray,
+    ('numpy', 'dtype'): np.dtype,
+    ('_codecs', 'encode'): __import__('codecs').encode,   # bytes in protocol-2 pickles of Python 3
+    ('builtins', 'list'): list, ('builtins', 'tuple'): tuple, ('builtins', 'dict'): dict,
+    ('__builtin__', 'list'): list, ('__builtin__', 'tuple'): tuple, ('__builtin__', 'dict'): dict,
+}
+
+
+class _Refused(pickle.UnpicklingError):
+    """A global or persistent id the original weights file cannot hold."""
+
+
+class _ArraysOnlyUnpickler(pickle.Unpickler):
+    """Unpickles numpy arrays and containers; refuses every other global."""
+
+    def find_class(self, module, name):
+        try:
+            return _ALLOWED_GLOBALS[(module, name)]
+        except KeyError:
+            raise _Refused(f'refused to load {module}.{name}: the original weights file '
+                                         f'holds only numpy arrays') from None
+
+    def persistent_load(self, pid):
+        raise _Refused('refused a persistent id: the original weights file has none')
+
+
+def _read_npy_objects(path, f):
+    """The object array of a .npy file, its pickled payload read by the restricted unpickler."""
+    try:
+        version = np.lib.format.read_magic(f)
+    except ValueError:
+        raise WeightsError(f'{path}: not a .npy file (the original weights are np.save of a list of '
+                           f'arrays)') from None
+    try:
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f'format version {version[0]}.{version[1]} is not one np.save of 2016 wrote')
+    except ValueError as e:
+        raise WeightsError(f'{path}: damaged .npy header ({e})') from None
+    if not dtype.hasobject:
+        raise WeightsError(f'{path}: expected a list of arrays (object array), got a {dtype} array '
+                           f'of shape {shape}')
+    try:
+        data = _ArraysOnlyUnpickler(f, encoding='latin1').load()
+    except _Refused as e:
+        raise WeightsError(f'{path}: {e}') from None
+    except Exception as e:   # a truncated or garbled pickle
+        raise WeightsError(f'{path}: damaged pickled arrays ({type(e).__name__}: {e})') from None
+    return data
+
+
 def read_original_file(path):
-    """The original release's weights: np.save of a list of arrays (pickle allowed only here)."""
+    """The original release's weights: np.save of a list of float arrays (a pickled object array).
+
+    The pickle is read by an unpickler that allows only numpy's array reconstruction and plain
+    containers, so a file cannot run code: np.load(allow_pickle=True) would run whatever it says.
+    """
+    if os.path.isdir(path):
+        raise WeightsError(f'{path}: a folder, not a weights file')
     if not os.path.isfile(path):
         raise WeightsError(f'weights file not found: {path}')
     try:
-        data = np.load(path, allow_pickle=True)
-    except Exception as e:
-        raise WeightsError(f'{path}: not a numpy weights file ({type(e).__name__}: {e})') from None
-    if isinstance(data, np.lib.npyio.NpzFile):
-        raise WeightsError(f'{path}: an .npz archive, not the original single-list .npy file')
-    if data.dtype != object:
-        raise WeightsError(f'{path}: expected a list of arrays (object array), got a {data.dtype} array '
-                           f'of shape {data.shape}')
-    return [np.asarray(a) for a in data]
+        with open(path, 'rb') as f:
+            data = _read_npy_objects(path, f)
+    except OSError as e:
+        raise WeightsError(f'{path}: cannot read ({e.strerror or e})') from None
+    if not isinstance(data, np.ndarray) or data.dtype != object or data.ndim != 1:
+        kind = type(data).__name__ if not isinstance(data, np.ndarray) else f'{data.dtype} array {data.shape}'
+        raise WeightsError(f'{path}: expected a 1-D list of arrays, found a {kind}')
+    arrays = []
+    for i, a in enumerate(data):
+        if not isinstance(a, np.ndarray) or a.dtype.kind != 'f':
+            kind = type(a).__name__ if not isinstance(a, np.ndarray) else f'{a.dtype} array'
+            raise WeightsError(f'{path}: item {i} is a {kind}, not a float array')
+        if not np.all(np.isfinite(a)):
+            raise WeightsError(f'{path}: item {i} (shape {a.shape}) holds NaN or infinite values')
+        arrays.append(a)
+    return arrays

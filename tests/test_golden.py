@@ -137,7 +137,7 @@ def test_convert_command_errors_are_one_line(tmp_path):
         read_original_file(str(tmp_path / 'missing.npy'))
     garbage = tmp_path / 'garbage.npy'
     garbage.write_bytes(b'not numpy at all')
-    with pytest.raises(WeightsError, match='not a numpy weights file'):
+    with pytest.raises(WeightsError, match='not a .npy file'):
         read_original_file(str(garbage))
 
 
