@@ -22,6 +22,7 @@ commands:
   demo IMG [IMG ...]    reconstruct your own images
   convert IN.npy OUT    convert the original released weights to Keras
   calibrate ROOT        check the camera model against a ShapeNet copy
+  coverage REAL [GEN]   how well generated shapes and looks cover real models
   check-data ROOT       list the bad models of a dataset tree
   generate-data         make the embedded dataset
   bench                 performance benchmark
@@ -63,7 +64,7 @@ case "$cmd" in
     exec "$VENV/bin/python" -P -m lib.cli setup "$@" ;;
   check)
     ensure_venv; cd "$ROOT"; exec "$VENV/bin/python" -m pytest -q "$@" tests ;;
-  summary|train|test|demo|convert|calibrate|check-data|generate-data|bench|compare)
+  summary|train|test|demo|convert|calibrate|coverage|check-data|generate-data|bench|compare)
     # -P: the caller's folder is not put on the import path (its own lib/ or models/ would shadow ours)
     ensure_venv; exec "$VENV/bin/python" -P -m lib.cli "$cmd" "$@" ;;
   *)

@@ -33,12 +33,15 @@ import time
 import numpy as np
 from PIL import Image
 
+from datasets import materials
 from datasets.primitives import merge_meshes
-from datasets.shapes import BUILDERS
+from datasets.shapes import BUILDERS_BY_VERSION, MATERIALS_BY_SYNSET
 from lib.binvox_rw import Voxels, encode_binvox
 from lib.render import ALBEDO_RANGE, Camera, render_mesh
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2          # the default; EMBEDDED.VERSION 1 makes version 1's dataset, byte for byte
+VERSIONS = (1, 2)
+SYNSETS = sorted(BUILDERS_BY_VERSION[FORMAT_VERSION])
 MANIFEST = 'embedded_dataset.json'
 STAGING = '.partial'
 N_VIEWS = 24
@@ -61,9 +64,9 @@ def model_rng(seed, synset, index):
     return np.random.default_rng([int(seed), int(synset), int(index)])
 
 
-def model_id(seed, synset, index):
+def model_id(seed, synset, index, version=FORMAT_VERSION):
     """A 32-hex-digit id like ShapeNet's; ids sort in an order unrelated to the index."""
-    return hashlib.sha256(f'r2n2-embedded/v{FORMAT_VERSION}/{seed}/{synset}/{index}'.encode()).hexdigest()[:32]
+    return hashlib.sha256(f'r2n2-embedded/v{version}/{seed}/{synset}/{index}'.encode()).hexdigest()[:32]
 
 
 def normalise(parts):
@@ -130,11 +133,19 @@ def surface_voxels(vertices, faces, n, side, inset=0.0):
     return occupied
 
 
-def build_object(synset, rng):
+def _check_version(version):
+    if version not in VERSIONS:
+        raise EmbeddedDatasetError(f'embedded dataset version {version} does not exist (versions: '
+                                   f'{", ".join(map(str, VERSIONS))})')
+
+
+def build_object(synset, rng, version=FORMAT_VERSION):
     """Normalised parts of one object of a category."""
-    if synset not in BUILDERS:
+    _check_version(version)
+    builders = BUILDERS_BY_VERSION[version]
+    if synset not in builders:
         raise EmbeddedDatasetError(f'no generator for category {synset}')
-    return normalise(BUILDERS[synset](rng))
+    return normalise(builders[synset](rng))
 
 
 def sample_views(rng, n=N_VIEWS):
@@ -155,26 +166,39 @@ def parse_metadata(text):
     return [tuple(float(v) for v in line.split()) for line in text.splitlines() if line.strip()]
 
 
+def _appearance_v1(parts, look_rng):
+    """Version 1: grey Lambertian parts, one albedo per object times each part's relative albedo."""
+    vertices, faces, relative_albedo = merge_meshes(parts)
+    albedo = float(look_rng.uniform(*ALBEDO_RANGE)) * relative_albedo
+    return lambda camera: render_mesh(vertices, faces, camera, albedo)
+
+
+def _appearance_v2(synset, parts, look_rng):
+    """Version 2: per-part materials of the category (colour, texture, gloss) and jittered lights."""
+    vertices, faces, _ = merge_meshes(parts)
+    surface = materials.object_surface(parts, MATERIALS_BY_SYNSET[synset], look_rng)
+    return lambda camera: render_mesh(vertices, faces, camera, surface=surface)
+
+
 def png_bytes(rgba):
     buf = io.BytesIO()
     Image.fromarray(rgba, 'RGBA').save(buf, format='PNG')
     return buf.getvalue()
 
 
-def make_model(seed, synset, index):
+def make_model(seed, synset, index, version=FORMAT_VERSION):
     """All files of one model as {relative path: bytes} (paths relative to the dataset root)."""
     rng = model_rng(seed, synset, index)
     shape_rng, view_rng, look_rng = rng.spawn(3)
-    parts = build_object(synset, shape_rng)
-    vertices, faces, relative_albedo = merge_meshes(parts)
-    albedo = float(look_rng.uniform(*ALBEDO_RANGE)) * relative_albedo
+    parts = build_object(synset, shape_rng, version)
     _, voxels = voxelise(parts)
-    mid = model_id(seed, synset, index)
+    mid = model_id(seed, synset, index, version)
     views = parse_metadata(metadata_text(sample_views(view_rng)))  # render exactly what the file says
     rendering = f'ShapeNetRendering/{synset}/{mid}/rendering'
     files = {f'ShapeNetVox32/{synset}/{mid}/model.binvox': encode_binvox(voxels)}
+    draw = _appearance_v1(parts, look_rng) if version == 1 else _appearance_v2(synset, parts, look_rng)
     for i, (az, el, _, dr, _) in enumerate(views):
-        files[f'{rendering}/{i:02d}.png'] = png_bytes(render_mesh(vertices, faces, Camera(az, el, dr), albedo))
+        files[f'{rendering}/{i:02d}.png'] = png_bytes(draw(Camera(az, el, dr)))
     files[f'{rendering}/rendering_metadata.txt'] = metadata_text(views).encode()
     files[f'{rendering}/renderings.txt'] = ''.join(f'{i:02d}.png\n' for i in range(len(views))).encode()
     return mid, files
@@ -191,10 +215,10 @@ def model_is_complete(root, synset, mid):
     return (voxel / 'model.binvox').is_file() and (rendering / 'rendering' / 'renderings.txt').is_file()
 
 
-def write_model(root, seed, synset, index):
+def write_model(root, seed, synset, index, version=FORMAT_VERSION):
     """Generate one model and move it into place atomically. Returns its id."""
     root = pathlib.Path(root)
-    mid, files = make_model(seed, synset, index)
+    mid, files = make_model(seed, synset, index, version)
     stage = root / STAGING / f'{synset}-{mid}'
     if stage.exists():
         shutil.rmtree(stage)
@@ -214,8 +238,8 @@ def write_model(root, seed, synset, index):
 
 
 def _write_model_task(args):
-    root, seed, synset, index = args
-    return synset, write_model(root, seed, synset, index)
+    root, seed, synset, index, version = args
+    return synset, write_model(root, seed, synset, index, version)
 
 
 class Progress:
@@ -269,9 +293,9 @@ def _write_manifest(root, manifest):
     os.replace(tmp, path)
 
 
-def planned_models(seed, n_per_category, synsets):
+def planned_models(seed, n_per_category, synsets, version=FORMAT_VERSION):
     """[(synset, index, id)] of a dataset, in generation order."""
-    return [(s, i, model_id(seed, s, i)) for s in synsets for i in range(n_per_category)]
+    return [(s, i, model_id(seed, s, i, version)) for s in synsets for i in range(n_per_category)]
 
 
 @contextlib.contextmanager
@@ -286,7 +310,7 @@ def _locked(root):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _check_folder(root, seed, n_per_category, synsets):
+def _check_folder(root, seed, n_per_category, synsets, version):
     """Refuse a folder holding something else; return the models still to make."""
     manifest = _read_manifest(root)
     if manifest is None:
@@ -295,7 +319,7 @@ def _check_folder(root, seed, n_per_category, synsets):
                 f'{root} holds ShapeNet-layout data that the embedded generator did not make '
                 f'(no {MANIFEST}); choose another folder for the embedded dataset')
     else:
-        same = (manifest.get('version') == FORMAT_VERSION and manifest.get('seed') == seed
+        same = (manifest.get('version') == version and manifest.get('seed') == seed
                 and manifest.get('categories') == list(synsets))
         if not same:
             raise EmbeddedDatasetError(
@@ -307,7 +331,7 @@ def _check_folder(root, seed, n_per_category, synsets):
                 f'{root} holds {manifest["per_category"]} models per category, more than the '
                 f'{n_per_category} asked for; ask for {manifest["per_category"]} (EMBEDDED.N_PER_CATEGORY, '
                 f'generate-data --per-category), or delete the folder')
-    return [(s, i, m) for s, i, m in planned_models(seed, n_per_category, synsets)
+    return [(s, i, m) for s, i, m in planned_models(seed, n_per_category, synsets, version)
             if not model_is_complete(root, s, m)]
 
 
@@ -320,25 +344,27 @@ def _clean_partial(root, todo):
                 shutil.rmtree(folder)
 
 
-def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, progress=True):
+def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, progress=True,
+                     version=FORMAT_VERSION):
     """Make (or complete) the embedded dataset under root. Returns the number of models written.
 
     Models already complete are kept; interrupted ones are redone. Raises EmbeddedDatasetError if root
     holds something else.
     """
-    synsets = sorted(BUILDERS) if synsets is None else sorted(synsets)
-    unknown = [s for s in synsets if s not in BUILDERS]
+    _check_version(version)
+    synsets = SYNSETS if synsets is None else sorted(synsets)
+    unknown = [s for s in synsets if s not in BUILDERS_BY_VERSION[version]]
     if unknown:
         raise EmbeddedDatasetError(f'no generator for categories {", ".join(unknown)}')
     if n_per_category < 1:
         raise EmbeddedDatasetError(f'models per category must be at least 1, got {n_per_category}')
     root = pathlib.Path(root)
     if root.is_dir():
-        _check_folder(root, seed, n_per_category, synsets)   # refuse foreign data before writing anything
+        _check_folder(root, seed, n_per_category, synsets, version)   # refuse foreign data before writing anything
     root.mkdir(parents=True, exist_ok=True)
     with _locked(root):
-        todo = _check_folder(root, seed, n_per_category, synsets)
-        manifest = {'generator': '3D-R2N2 embedded dataset (datasets/embedded.py)', 'version': FORMAT_VERSION,
+        todo = _check_folder(root, seed, n_per_category, synsets, version)
+        manifest = {'generator': '3D-R2N2 embedded dataset (datasets/embedded.py)', 'version': version,
                     'seed': seed, 'categories': list(synsets), 'complete': False,
                     'per_category': max(n_per_category, (_read_manifest(root) or {}).get('per_category', 0))}
         if not todo and (_read_manifest(root) or {}).get('complete'):
@@ -346,7 +372,7 @@ def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, prog
         _write_manifest(root, manifest)
         _clean_partial(root, todo)
         bar = Progress(len(todo), f'embedded dataset ({root})', enabled=progress)
-        tasks = [(str(root), seed, s, i) for s, i, _ in todo]
+        tasks = [(str(root), seed, s, i, version) for s, i, _ in todo]
         if workers <= 1 or len(tasks) <= 1:
             for task in tasks:
                 _write_model_task(task)
@@ -364,9 +390,9 @@ def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, prog
     return len(todo)
 
 
-def dataset_is_complete(root, n_per_category, seed, synsets=None):
+def dataset_is_complete(root, n_per_category, seed, synsets=None, version=FORMAT_VERSION):
     """True if root holds the complete embedded dataset of these settings (a quick check)."""
-    synsets = sorted(BUILDERS) if synsets is None else sorted(synsets)
+    synsets = SYNSETS if synsets is None else sorted(synsets)
     try:
         manifest = _read_manifest(root)
     except EmbeddedDatasetError:
@@ -374,9 +400,9 @@ def dataset_is_complete(root, n_per_category, seed, synsets=None):
     if not manifest or not manifest.get('complete'):
         return False
     if (manifest.get('version'), manifest.get('seed'), manifest.get('per_category'),
-            manifest.get('categories')) != (FORMAT_VERSION, seed, n_per_category, list(synsets)):
+            manifest.get('categories')) != (version, seed, n_per_category, list(synsets)):
         return False
-    return all(model_is_complete(root, s, m) for s, _, m in planned_models(seed, n_per_category, synsets))
+    return all(model_is_complete(root, s, m) for s, _, m in planned_models(seed, n_per_category, synsets, version))
 
 
 def ensure_embedded_dataset(cfg, root=None, progress=True):
@@ -395,10 +421,10 @@ def ensure_embedded_dataset(cfg, root=None, progress=True):
                                    'DIR.RENDERING_PATH and DIR.VOXEL_PATH must keep their defaults '
                                    'when DIR.DATASET_ROOT is empty')
     e = cfg.EMBEDDED
-    if dataset_is_complete(root, e.N_PER_CATEGORY, e.SEED):
+    if dataset_is_complete(root, e.N_PER_CATEGORY, e.SEED, version=e.VERSION):
         return root
     if progress:
-        print(f'Generating the embedded dataset ({e.N_PER_CATEGORY} objects x {len(BUILDERS)} categories, '
+        print(f'Generating the embedded dataset v{e.VERSION} ({e.N_PER_CATEGORY} objects x {len(SYNSETS)} categories, '
               f'seed {e.SEED}) in {root} ...', file=sys.stderr, flush=True)
-    generate_dataset(root, e.N_PER_CATEGORY, e.SEED, e.NUM_WORKERS, progress=progress)
+    generate_dataset(root, e.N_PER_CATEGORY, e.SEED, e.NUM_WORKERS, progress=progress, version=e.VERSION)
     return root

@@ -48,6 +48,7 @@ class Part:
     translation: np.ndarray       # object position of the local origin
     albedo: float = 1.0           # relative to the object's albedo
     unit: float = 1.0             # object units per local unit (uniform scaling after placement)
+    role: str = 'body'            # what the part is (seat, leg, tyre, ...): picks its material (v2)
 
     def to_local(self, points):
         return _apply(self.rotation.T, points - self.translation) / self.unit

@@ -271,6 +271,25 @@ def _parse_list(text, kind, flag):
     return values
 
 
+# the models a test runs on: config portions, or a whole (small, real) folder
+SPLITS = {'test': lambda cfg: cfg.TEST.DATASET_PORTION, 'train': lambda cfg: cfg.TRAIN.DATASET_PORTION,
+          'all': lambda cfg: [0.0, 1.0]}
+
+
+def _baseline_config(cfg, args):
+    """The config of the dataset whose train split gives the mean-shape baseline."""
+    import copy
+    if args.baseline_data:
+        root = _given_path(args.baseline_data)
+    elif args.split == 'test':
+        return cfg
+    else:
+        root = ''   # the embedded dataset: what the default network is trained on
+    other = copy.deepcopy(cfg)
+    other.DIR.DATASET_ROOT = root
+    return other
+
+
 def cmd_test(argv):
     from lib.data_io import category_model_pairs
     from lib.test_net import VIEWS_NOTE, evaluate, mean_shape_baseline, write_reports
@@ -288,6 +307,12 @@ def cmd_test(argv):
     parser.add_argument('--net', help='network name (default: the one stored in the weights file)')
     parser.add_argument('--data', help='dataset root (DIR.DATASET_ROOT); default: the embedded dataset')
     parser.add_argument('--limit', type=int, default=0, help='evaluate only the first N test models (0 = all)')
+    parser.add_argument('--split', choices=sorted(SPLITS), default='test',
+                        help='which models: test (TEST.DATASET_PORTION, default), train '
+                             '(TRAIN.DATASET_PORTION) or all (a small real folder evaluated whole)')
+    parser.add_argument('--baseline-data', metavar='ROOT',
+                        help="dataset whose train split gives the mean-shape baseline (default: the "
+                             "evaluated one for --split test, else the embedded dataset)")
     add_config_args(parser)
     args = parser.parse_args(argv)
     views = _parse_list(args.views, int, '--views')
@@ -308,11 +333,14 @@ def cmd_test(argv):
     _ensure_dataset(cfg)
     network = _network_from_cfg(cfg, args.net)
     load_weights(network, weights)
-    pairs = category_model_pairs(cfg, cfg.TEST.DATASET_PORTION)
+    pairs = category_model_pairs(cfg, SPLITS[args.split](cfg))
     if args.limit:
         pairs = pairs[:args.limit]
+    if not pairs:
+        raise CommandError(f'the {args.split} split of {_shown_path(_ensure_dataset(cfg))} holds no model')
+    baseline_cfg = _baseline_config(cfg, args)
     out_dir = _output_folder(_given_path(args.out) or _default_test_out(weights))
-    print(f'evaluating {network.name} ({weights}) on {len(pairs)} test models; {VIEWS_NOTE}')
+    print(f'evaluating {network.name} ({weights}) on {len(pairs)} {args.split}-split models; {VIEWS_NOTE}')
 
     def progress(done, total, seconds):
         end = '\n' if done >= total else ''
@@ -326,8 +354,9 @@ def cmd_test(argv):
     meta = {'network': network.name, 'paper_name': paper_name(network.name), 'weights': _shown_path(weights),
             'command': _command_line('test', argv), 'date': datetime.date.today().isoformat(),
             'spec': stored, **_dataset_meta(cfg),
-            'baseline': mean_shape_baseline(cfg, category_model_pairs(cfg, cfg.TRAIN.DATASET_PORTION),
-                                            result, thresholds)}
+            'split': args.split, 'baseline_data': _shown_path(_ensure_dataset(baseline_cfg)),
+            'baseline': mean_shape_baseline(cfg, category_model_pairs(baseline_cfg, baseline_cfg.TRAIN.DATASET_PORTION),
+                                            result, thresholds, train_cfg=baseline_cfg)}
     markdown = write_reports(out_dir, result, meta)
     print(markdown)
     print(f'reports written to {out_dir}/ (results.json, results.md, iou_vs_views.png, reconstructions.png)')
@@ -481,9 +510,38 @@ def cmd_calibrate(argv):
     return 0 if passed else 1
 
 
+def cmd_coverage(argv):
+    from datasets.embedded import ensure_embedded_dataset
+    from lib.config import CATEGORY_NAMES
+    from lib.coverage import write_report
+    from lib.data_io import REPO_ROOT
+    parser = argparse.ArgumentParser(
+        prog='./run.sh coverage',
+        description='How far generated data is from real data: for each real model, the best voxel IoU '
+                    'against any generated model of its category (and which one), the mean, and the '
+                    'colour and brightness statistics of object pixels, real next to generated. Writes '
+                    'coverage.md, coverage.json and coverage.png (each real model beside its best match).')
+    parser.add_argument('real_root', help='a real ShapeNet-layout folder (ShapeNetVox32/, ShapeNetRendering/)')
+    parser.add_argument('generated_root', nargs='?',
+                        help='a generated dataset (default: the embedded dataset of the config, made '
+                             'on first use)')
+    parser.add_argument('--out', metavar='DIR', help='report folder (default output/coverage)')
+    add_config_args(parser)
+    args = parser.parse_args(argv)
+    real_root = _given_path(args.real_root)
+    if not os.path.isdir(real_root):
+        raise CommandError(f'{args.real_root}: no such folder')
+    cfg = config_from_args(args)
+    generated_root = _given_path(args.generated_root) or str(ensure_embedded_dataset(cfg))
+    out = _given_path(args.out) or os.path.join(REPO_ROOT, 'output', 'coverage')
+    text, _ = write_report(out, real_root, generated_root, CATEGORY_NAMES)
+    print(text, end='')
+    print(f'report: {out}/coverage.md, coverage.json, coverage.png')
+    return 0
+
+
 def cmd_generate_data(argv):
-    from datasets.embedded import generate_dataset
-    from datasets.shapes import BUILDERS
+    from datasets.embedded import SYNSETS, generate_dataset
     from lib.data_io import repo_path
     parser = argparse.ArgumentParser(
         prog='./run.sh generate-data',
@@ -494,17 +552,19 @@ def cmd_generate_data(argv):
     parser.add_argument('--per-category', type=int, metavar='N', help='objects per category (EMBEDDED.N_PER_CATEGORY)')
     parser.add_argument('--seed', type=int, help='random seed (EMBEDDED.SEED)')
     parser.add_argument('--workers', type=int, help='processes (EMBEDDED.NUM_WORKERS)')
+    parser.add_argument('--version', type=int, help='dataset format version (EMBEDDED.VERSION): 2 coloured '
+                                                     '(default), 1 the first grey one')
     add_config_args(parser)
     args = parser.parse_args(argv)
     cfg = config_from_args(args, **{'EMBEDDED.N_PER_CATEGORY': args.per_category, 'EMBEDDED.SEED': args.seed,
-                                    'EMBEDDED.NUM_WORKERS': args.workers})
+                                    'EMBEDDED.NUM_WORKERS': args.workers, 'EMBEDDED.VERSION': args.version})
     if cfg.EMBEDDED.N_PER_CATEGORY < 1:
         raise CommandError(f'--per-category must be at least 1, got {cfg.EMBEDDED.N_PER_CATEGORY}')
     root = _given_path(args.out) or repo_path(cfg.DIR.EMBEDDED_ROOT)
     e = cfg.EMBEDDED
-    written = generate_dataset(root, e.N_PER_CATEGORY, e.SEED, max(1, e.NUM_WORKERS))
-    total = e.N_PER_CATEGORY * len(BUILDERS)
-    print(f'embedded dataset in {root}: {total} models ({e.N_PER_CATEGORY} per category, seed {e.SEED}), '
+    written = generate_dataset(root, e.N_PER_CATEGORY, e.SEED, max(1, e.NUM_WORKERS), version=e.VERSION)
+    total = e.N_PER_CATEGORY * len(SYNSETS)
+    print(f'embedded dataset v{e.VERSION} in {root}: {total} models ({e.N_PER_CATEGORY} per category, seed {e.SEED}), '
           f'{written} made now' + ('' if written else ' (it was complete)'))
     return 0
 
@@ -556,6 +616,7 @@ def cmd_bench(argv):
 COMMANDS = {
     'bench': cmd_bench,
     'calibrate': cmd_calibrate,
+    'coverage': cmd_coverage,
     'generate-data': cmd_generate_data,
     'summary': cmd_summary,
     'check-data': cmd_check_data,

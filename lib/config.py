@@ -74,7 +74,7 @@ _DEFAULTS = {
     'DIR': {
         'DATASET': 'datasets/shapenet_1000.json',  # categories (and optional model lists)
         'DATASET_ROOT': '',      # folder with ShapeNetRendering/ and ShapeNetVox32/; '' = embedded
-        'EMBEDDED_ROOT': 'data/embedded',  # where the embedded (generated) dataset lives; relative = repo
+        'EMBEDDED_ROOT': 'data/embedded_v2',  # where the embedded (generated) dataset lives; relative = repo
         'RENDERING_PATH': '{root}/ShapeNetRendering/{category}/{model}/rendering',
         'VOXEL_PATH': '{root}/ShapeNetVox32/{category}/{model}/model.binvox',
         'OUT_PATH': 'output/default',
@@ -119,7 +119,8 @@ _DEFAULTS = {
     },
     # the embedded dataset (datasets/embedded.py), generated in DIR.EMBEDDED_ROOT on first use
     'EMBEDDED': {
-        'N_PER_CATEGORY': 50,    # objects per category (13 categories); 80/20 split like ShapeNet
+        'VERSION': 2,            # dataset format: 2 = coloured materials, v2 grammars; 1 = the first, grey
+        'N_PER_CATEGORY': 200,   # objects per category (13 categories); 80/20 split like ShapeNet
         'SEED': 0,               # same seed, same bytes; a larger N keeps the first objects
         'NUM_WORKERS': 2,        # generator processes
     },

@@ -253,17 +253,20 @@ def _downsample(image, supersample):
     return image
 
 
-def render_mesh(vertices, faces, camera, albedo=0.355, supersample=3):
-    """137x137 RGBA uint8 rendering of a mesh like the ShapeNet renderings: grey, flat-shaded,
-    antialiased edges, transparent background (RGB 0 where alpha is 0).
+def render_mesh(vertices, faces, camera, albedo=0.355, supersample=3, surface=None):
+    """137x137 RGBA uint8 rendering of a mesh like the ShapeNet renderings: flat-shaded, antialiased
+    edges, transparent background (RGB 0 where alpha is 0).
 
-    albedo: a scalar or one value per face.
+    Without a surface: grey, albedo a scalar or one value per face (dataset version 1). With a
+    lib.shading.Surface: coloured materials, textures and highlights shaded per sample (version 2).
     """
     vertices = np.asarray(vertices, dtype=np.float64)
     faces = np.asarray(faces)
     ids = triangle_ids(vertices, faces, camera, supersample)
     hit = ids >= 0
     normals = face_normals(vertices, faces)
+    if surface is not None:
+        return _render_surface(vertices, faces, normals, ids, camera, surface, supersample)
     centroids = vertices[faces].mean(axis=1)
     view = centroids - camera.center
     view /= np.linalg.norm(view, axis=1, keepdims=True)
@@ -275,6 +278,32 @@ def render_mesh(vertices, faces, camera, albedo=0.355, supersample=3):
     colour = np.divide(summed, coverage, out=np.zeros_like(summed), where=coverage > 0)
     rgba = np.empty((camera.size, camera.size, 4), dtype=np.uint8)
     rgba[..., :3] = np.round(np.clip(colour, 0, 1) * 255.0).astype(np.uint8)[..., None]
+    rgba[..., 3] = np.round(np.clip(coverage, 0, 1) * 255.0).astype(np.uint8)
+    rgba[rgba[..., 3] == 0, :3] = 0
+    return rgba
+
+
+def _render_surface(vertices, faces, normals, ids, camera, surface, supersample):
+    """render_mesh with materials: each covered sample is shaded at the point where its ray meets
+    its triangle (textures are functions of that world point), then filtered like the grey path."""
+    from lib.shading import shade_rgb
+    hit = ids >= 0
+    rows, cols = np.nonzero(hit)
+    tri = ids[rows, cols]
+    big = dataclasses.replace(camera, size=camera.size * supersample, focal=camera.focal_length * supersample)
+    rays = big.pixel_rays(cols + 0.5, rows + 0.5)
+    n = normals[tri]
+    denom = np.einsum('nk,nk->n', n, rays)
+    safe = np.where(np.abs(denom) < 1e-12, 1e-12, denom)
+    t = np.einsum('nk,nk->n', n, vertices[faces[tri, 0]] - big.center) / safe
+    points = big.center + t[:, None] * rays
+    rgb = np.zeros(hit.shape + (3,))
+    rgb[rows, cols] = shade_rgb(surface, tri, points, n, rays)
+    coverage = _downsample(hit.astype(np.float64), supersample)
+    summed = _downsample(rgb, supersample)
+    colour = np.divide(summed, coverage[..., None], out=np.zeros_like(summed), where=coverage[..., None] > 0)
+    rgba = np.empty((camera.size, camera.size, 4), dtype=np.uint8)
+    rgba[..., :3] = np.round(np.clip(colour, 0, 1) * 255.0).astype(np.uint8)
     rgba[..., 3] = np.round(np.clip(coverage, 0, 1) * 255.0).astype(np.uint8)
     rgba[rgba[..., 3] == 0, :3] = 0
     return rgba

@@ -117,12 +117,15 @@ def evaluate(network, cfg, pairs, view_counts=(1, 2, 3, 4, 5), thresholds=(0.4,)
     return result
 
 
-def mean_shape_baseline(cfg, train_pairs, evaluation, thresholds):
-    """IoU of predicting the training set's mean occupancy grid for every test model."""
+def mean_shape_baseline(cfg, train_pairs, evaluation, thresholds, train_cfg=None):
+    """IoU of predicting the training set's mean occupancy grid for every test model.
+
+    train_cfg: the config whose dataset holds train_pairs, when that is not the evaluated one (a
+    network trained on the embedded dataset, evaluated on real models)."""
     grids = []
     for synset, model in train_pairs:
         try:
-            grids.append(load_voxels(cfg, synset, model))
+            grids.append(load_voxels(train_cfg or cfg, synset, model))
         except DataError:
             continue
     if not grids:
@@ -152,7 +155,7 @@ def results_markdown(summary, meta):
     # the paper gives per-category and per-view numbers for Res3D-GRU-3 only (Table 1: 5-view means)
     per_category_paper = shapenet and meta['network'] == 'res_gru_3'
     lines = [f"# Test results: {meta['network']} ({meta.get('paper_name', '')})", '',
-             f"- weights: `{meta['weights']}`", f"- dataset: {meta['dataset']} ({summary['n_models']} test models"
+             f"- weights: `{meta['weights']}`", f"- dataset: {meta['dataset']} ({summary['n_models']} {meta.get('split', 'test')}-split models"
              + (f", {len(summary['skipped'])} skipped" if summary['skipped'] else '') + ')',
              f"- {VIEWS_NOTE}", f"- command: `{meta['command']}`", f"- date: {meta['date']}", '',
              f'## IoU per category at threshold {t:g}', '']
@@ -189,7 +192,8 @@ def results_markdown(summary, meta):
         lines += ['', f"Paper, {paper['paper_name']} at 5 views: loss {paper['loss']:.3f}, IoU {paper['iou']:.3f}."]
     baseline = meta.get('baseline')
     if baseline:
-        lines += ['', '## Baseline: the training set\'s mean occupancy grid', '',
+        source = f" of {meta['baseline_data']}" if meta.get('baseline_data') else ''
+        lines += ['', f'## Baseline: the mean occupancy grid of the training split{source}', '',
                   '| threshold | mean over categories | mean over models |', '|---|---|---|']
         for th, b in baseline.items():
             lines.append(f"| {th} | {_fmt(b['mean_over_categories'])} | {_fmt(b['mean_over_models'])} |")

@@ -258,3 +258,58 @@ def test_generate_data_command_rejects_bad_sizes_in_one_line(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == ['error: --per-category must be at least 1, got 0']
     assert not (tmp_path / 'g').exists()
+
+
+# Version 1 (grey, the first grammars) stays reproducible: sha256 of every file of models 0 and 1 of
+# each category with seed 0, recorded from the generator before version 2 existed (commit 9a91681).
+VERSION_1_DIGESTS = {
+    '02691156': 'b038f59a85a735c8', '02828884': 'fc71c1cb760dabe3', '02933112': 'c35cbd1a3f4e298a',
+    '02958343': 'a00c96f9d2d99f7a', '03001627': '5b41842965b54d0e', '03211117': 'ca942d6301d5b1ea',
+    '03636649': '92da64eaa6492bd8', '03691459': 'e8429fc90c934476', '04090263': '9bc888ec680173a4',
+    '04256520': '1e790ff4ed365387', '04379243': 'd183fafaacb64807', '04401088': '23ffd96e6bf525e0',
+    '04530566': '78ce954edef884ee',
+}
+
+
+def test_version_1_is_byte_identical_to_the_first_generator():
+    import hashlib
+    from datasets.embedded import make_model
+    for synset, want in VERSION_1_DIGESTS.items():
+        h = hashlib.sha256()
+        for index in (0, 1):
+            _, files = make_model(0, synset, index, version=1)
+            for name in sorted(files):
+                h.update(name.encode())
+                h.update(files[name])
+        assert h.hexdigest()[:16] == want, CATEGORY_NAMES[synset]
+
+
+def test_version_2_renderings_are_coloured_and_version_1_grey():
+    from datasets.embedded import make_model
+    coloured = {}
+    for version in (1, 2):
+        shares = []
+        for synset in ('02958343', '03001627', '04379243'):
+            for index in range(3):
+                mid, files = make_model(0, synset, index, version=version)
+                rgba = np.asarray(Image.open(__import__('io').BytesIO(
+                    files[f'ShapeNetRendering/{synset}/{mid}/rendering/00.png'])), dtype=np.float64)
+                rgb = rgba[rgba[..., 3] == 255][:, :3]
+                sat = (rgb.max(1) - rgb.min(1)) / np.maximum(rgb.max(1), 1)
+                shares.append(np.mean(sat > 0.25))
+        coloured[version] = np.mean(shares)
+    assert coloured[1] == 0.0
+    assert coloured[2] > 0.05
+
+
+def test_versions_do_not_share_model_ids_and_unknown_versions_are_refused(tmp_path):
+    assert model_id(0, '03001627', 0, version=1) != model_id(0, '03001627', 0, version=2)
+    with pytest.raises(EmbeddedDatasetError, match='version 3 does not exist'):
+        generate_dataset(tmp_path / 'x', 1, version=3, progress=False)
+    assert not (tmp_path / 'x').exists()
+
+
+def test_a_folder_of_one_version_is_refused_for_the_other(tmp_path):
+    generate_dataset(tmp_path / 'd', 1, seed=0, workers=1, synsets=['03001627'], progress=False, version=1)
+    with pytest.raises(EmbeddedDatasetError, match='other settings'):
+        generate_dataset(tmp_path / 'd', 1, seed=0, workers=1, synsets=['03001627'], progress=False, version=2)
