@@ -19,7 +19,7 @@ CATEGORY_MODULES = (airplane, bench, cabinet, car, chair, display, lamp, loudspe
 
 BUILDERS_BY_VERSION = {
     1: {m.SYNSET: m.build_v1 for m in CATEGORY_MODULES},
-    2: {m.SYNSET: getattr(m, 'build', m.build_v1) for m in CATEGORY_MODULES},   # TODO(v2): every module
+    2: {m.SYNSET: m.build for m in CATEGORY_MODULES},
 }
 BUILDERS = BUILDERS_BY_VERSION[2]
-MATERIALS_BY_SYNSET = {m.SYNSET: getattr(m, 'MATERIALS', {'body': {'grey': 1.0}}) for m in CATEGORY_MODULES}
+MATERIALS_BY_SYNSET = {m.SYNSET: m.MATERIALS for m in CATEGORY_MODULES}

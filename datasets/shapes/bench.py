@@ -159,6 +159,7 @@ def build(rng):
     else:
         length, depth = uniform(rng, 1.0, 2.2), uniform(rng, 0.32, 0.6)
         seat_h = uniform(rng, 0.38, 0.5)
+        depth = min(depth, length / 2.6)
     thick = uniform(rng, 0.03, 0.08)
     if kind in ('piano', 'upholstered'):
         thick = uniform(rng, 0.06, 0.16)

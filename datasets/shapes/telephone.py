@@ -57,3 +57,24 @@ def build_v1(rng):
                 parts.append(box((0.003, height * 0.06, width * 0.2),
                                  (thick / 2, height * (0.1 + 0.1 * i), (j - 1) * width * 0.27), albedo=DARK))
     return parts
+
+
+# ---------------------------------------------------------------------------------------- version 2
+from datasets.shapes.common import tagged   # noqa: E402
+
+MATERIALS = {
+    'body': {'black': 0.45, 'grey': 0.15, 'white': 0.15, 'metal': 0.1, 'plastic': 0.1, 'paint': 0.05},
+    'screen': {'screen': 1.0},
+    'button': {'black': 0.4, 'grey': 0.3, '=body': 0.3},
+}
+
+
+def build(rng):
+    """Version 1's smartphones, keypad and desk phones, with the screen and buttons as their own roles."""
+    parts = build_v1(rng)
+    for p in parts:
+        if p.albedo < 0.4:
+            p.role = 'screen'
+        elif p.albedo < 1.0:
+            p.role = 'button'
+    return parts
