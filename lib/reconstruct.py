@@ -34,14 +34,23 @@ RENDERING_SIZE = 137
 OBJECT_FILL = 0.69
 
 
+def border_colour(rgb):
+    """The background colour of a photo-like image: the median of its border pixels, and their spread
+    (median absolute deviation, largest channel), which is small for a plain background."""
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.float32)
+    colour = np.median(border, axis=0)
+    spread = float(np.max(np.median(np.abs(border - colour), axis=0)))
+    return colour, spread
+
+
 def _object_box(rgb, alpha):
-    """(top, bottom, left, right) of the object: alpha > 0, or pixels unlike the border colour."""
+    """(top, bottom, left, right) of the object: alpha > 0, or pixels unlike the border colour
+    (beyond JPEG noise and the background's own variation)."""
     if alpha is not None and (alpha > 0).any() and not (alpha > 0).all():
         mask = alpha > 0
     else:
-        border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
-        background = np.median(border, axis=0)
-        mask = np.abs(rgb.astype(np.int16) - background).max(axis=2) > 24
+        background, spread = border_colour(rgb)
+        mask = np.abs(rgb.astype(np.float32) - background).max(axis=2) > max(24.0, 4.0 * spread)
         if mask.sum() < 0.005 * mask.size:   # no distinct object: use the whole frame
             mask = np.ones(mask.shape, bool)
     rows, cols = np.nonzero(mask)
@@ -67,9 +76,12 @@ def prepare_view(image, cfg=None):
     cy, cx = (top + bottom) / 2.0, (left + right) / 2.0
     y0, x0 = int(round(cy - side / 2)), int(round(cx - side / 2))
     size = int(round(side))
-    # pad with the edge colours where the square leaves the picture
+    # where the square leaves the picture, extend it with the background colour (repeating the edge
+    # pixels would stretch whatever touches the border, e.g. an object cut by the top edge, into a bar)
     pad = max(0, -y0, -x0, y0 + size - h, x0 + size - w)
-    padded = np.pad(rgb, ((pad, pad), (pad, pad), (0, 0)), mode='edge')
+    padded = np.empty((h + 2 * pad, w + 2 * pad, 3), np.uint8)
+    padded[:] = np.round(border_colour(rgb)[0]).astype(np.uint8)
+    padded[pad:pad + h, pad:pad + w] = rgb
     square = padded[y0 + pad:y0 + pad + size, x0 + pad:x0 + pad + size]
     resized = np.asarray(Image.fromarray(square).resize((RENDERING_SIZE, RENDERING_SIZE), Image.LANCZOS))
     return preprocess_test(resized, cfg)

@@ -168,3 +168,33 @@ def test_the_readme_python_example_runs_as_written():
     assert result.returncode == 0, result.stderr[-2000:]
     count = int(re.search(r'(\d+) voxels occupied after 2 views', result.stdout).group(1))
     assert count > 100
+
+
+def test_padding_uses_the_background_colour_not_the_edge_pixels():
+    from lib.reconstruct import prepare_view
+    # a dark object cut by the top edge of a white photo: the square framing it leaves the picture
+    # at the top, and that margin must be background, not the object's edge stretched into a bar
+    image = np.full((200, 300, 3), 255, np.uint8)
+    image[0:120, 120:180] = 30
+    view = prepare_view(image)
+    assert view.shape == (127, 127, 3)
+    top = view[:8, 50:77]              # above the object, inside its columns
+    assert top.min() > 0.9, top.min()
+    assert view[60, 63].max() < 0.3    # the object itself is still there, centred
+
+
+def test_a_jpeg_on_a_plain_coloured_background_is_framed_around_the_object(tmp_path):
+    from lib.reconstruct import prepare_view
+    rng = np.random.default_rng(0)
+    image = np.empty((300, 400, 3), np.float32)
+    image[:] = (196, 186, 170)                                     # beige wall, not white
+    image += rng.normal(0, 3, image.shape)                         # sensor noise
+    image[100:220, 230:310] = (60, 90, 150)                        # the object, off centre
+    path = tmp_path / 'photo.jpg'
+    Image.fromarray(np.clip(image, 0, 255).astype(np.uint8)).save(path, quality=85)
+    view = prepare_view(str(path))
+    blue = (view[..., 2] - view[..., 0]) > 0.2
+    rows, cols = np.nonzero(blue)
+    # the object's box fills ~0.69 of the frame, centred, as objects fill the renderings
+    assert abs((rows.min() + rows.max()) / 2 - 63) < 6 and abs((cols.min() + cols.max()) / 2 - 63) < 6
+    assert 0.6 < (rows.max() - rows.min() + 1) / 127 < 0.75
