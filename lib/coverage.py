@@ -146,6 +146,8 @@ def report_markdown(real_root, generated_root, rows, real_look, generated_look, 
     lines += ['', f"**Mean {s['mean']:.3f}**, lowest {s['min']:.3f}, over {s['models']} real models.", '',
               '| category | mean coverage |', '|---|---|']
     lines += [f'| {names.get(k, k)} | {v:.3f} |' for k, v in s['per_category'].items()]
+    if real_look is None:
+        return '\n'.join(lines) + '\n'
     lines += ['', '## Appearance of the object pixels', '',
               '| | coloured (saturation > 0.25) | brightness mean | brightness spread | dark (value < 0.25) |',
               '|---|---|---|---|---|']
@@ -177,8 +179,12 @@ def coverage_picture(path, real_root, generated_root, rows, names):
 def write_report(out_dir, real_root, generated_root, names):
     """Compute everything, write coverage.json / coverage.md / coverage.png; return (markdown, summary)."""
     rows = shape_coverage(real_root, generated_root)
-    real_look = tree_appearance(real_root)
-    generated_look = tree_appearance(generated_root, views=APPEARANCE_VIEWS)
+    try:
+        real_look = tree_appearance(real_root)
+        generated_look = tree_appearance(generated_root, views=APPEARANCE_VIEWS)
+    except DataError as e:   # voxels without renderings still say how well shapes are covered
+        warn(f'no appearance report: {e}')
+        real_look = generated_look = None
     text = report_markdown(real_root, generated_root, rows, real_look, generated_look, names)
     from lib.weights import atomic_write_text
     os.makedirs(out_dir, exist_ok=True)

@@ -112,3 +112,13 @@ def test_test_split_all_evaluates_a_small_real_folder_whole(shapenet_sample, tmp
     # the train split of one model per category holds none: models[0:int(1 * 0.8)]
     result = run_sh('test', '--weights', weights, '--data', real, '--split', 'train', '--out', tmp_path / 'train')
     assert result.returncode != 0 and 'holds no model' in result.stderr.strip().splitlines()[-1]
+
+
+def test_a_real_tree_of_voxels_alone_gets_the_shape_report(tmp_path):
+    from lib.coverage import write_report
+    real, gen = tmp_path / 'real', tmp_path / 'gen'
+    _write(real, CHAIR, 'r1', _grid(np.s_[0:16]))
+    _write(gen, CHAIR, 'g1', _grid(np.s_[0:8]))
+    text, summary = write_report(str(tmp_path / 'out'), str(real), str(gen), {CHAIR: 'chair'})
+    assert summary['mean'] == pytest.approx(0.5) and 'Appearance' not in text
+    assert json.loads((tmp_path / 'out' / 'coverage.json').read_text())['appearance']['real'] is None
