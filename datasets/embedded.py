@@ -287,10 +287,8 @@ def _read_manifest(root):
 
 
 def _write_manifest(root, manifest):
-    path = pathlib.Path(root) / MANIFEST
-    tmp = path.with_name(path.name + f'.tmp{os.getpid()}')
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + '\n')
-    os.replace(tmp, path)
+    from lib.weights import atomic_write_text
+    atomic_write_text(pathlib.Path(root) / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + '\n')
 
 
 def planned_models(seed, n_per_category, synsets, version=FORMAT_VERSION):
@@ -358,6 +356,10 @@ def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, prog
         raise EmbeddedDatasetError(f'no generator for categories {", ".join(unknown)}')
     if n_per_category < 1:
         raise EmbeddedDatasetError(f'models per category must be at least 1, got {n_per_category}')
+    # NumPy's seeding refuses negative numbers, but only in the workers, after the manifest was
+    # written: checked here, before anything is
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise EmbeddedDatasetError(f'the seed must be a whole number >= 0, got {seed!r}')
     root = pathlib.Path(root)
     if root.is_dir():
         _check_folder(root, seed, n_per_category, synsets, version)   # refuse foreign data before writing anything

@@ -6,7 +6,6 @@ run-length pairs of bytes (value, count), count 1..255, over the grid in binvox'
 so grid[i, j, k] is the voxel at model x = i, y = j (up), z = k; writing undoes it.
 """
 import dataclasses
-import os
 
 import numpy as np
 
@@ -114,9 +113,11 @@ def encode_binvox(voxels, fix_coords=True):
 
 def write_binvox(voxels, path, fix_coords=True):
     """Write a binvox file atomically (a temporary file renamed into place)."""
+    from lib.weights import atomic_write
     raw = encode_binvox(voxels, fix_coords)
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'wb') as f:
-        f.write(raw)
-    os.replace(tmp, path)
+
+    def write(tmp):
+        with open(tmp, 'wb') as f:
+            f.write(raw)
+    atomic_write(path, write)
     return path

@@ -5,6 +5,7 @@ missing or wrong files, bad data) are printed as one line `error: ...` with exit
 error exits 2 (argparse's convention).
 """
 import argparse
+import errno
 import os
 import sys
 
@@ -61,8 +62,20 @@ def _expected_errors():
         pass
     from lib.calibration import CalibrationError
     from datasets.embedded import EmbeddedDatasetError
-    errors += [CalibrationError, EmbeddedDatasetError]
+    errors += [CalibrationError, EmbeddedDatasetError, OSError]   # OSError: a disk, folder or permission
     return tuple(errors)
+
+
+def _one_line(error):
+    """The message of an expected error, on one line; an OS error names its file and says what failed."""
+    if isinstance(error, OSError) and error.strerror:   # not our own OSErrors, which carry a sentence
+        where = error.filename if error.filename is not None else ''
+        also = f' -> {error.filename2}' if getattr(error, 'filename2', None) else ''
+        reason = 'no space left on the device' if error.errno == errno.ENOSPC else error.strerror.lower()
+        text = f'{where}{also}: {reason}' if where else reason
+    else:
+        text = str(error) or type(error).__name__
+    return ' '.join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def add_config_args(parser):
@@ -166,9 +179,18 @@ def _output_folder(path):
     return path
 
 
-def _given_path(path):
+def _given_path(path, flag=None):
     """A path typed on the command line: relative to the caller's folder (None stays None)."""
+    if path is not None and not path.strip():   # '' would silently mean the current folder
+        raise CommandError(f'{flag or "a path"}: empty path given')
     return None if path is None else os.path.abspath(os.path.expanduser(path))
+
+
+def _at_least(flag, value, low):
+    """A one-line error naming the flag if a given number is below low (None: not given)."""
+    if value is not None and value < low:
+        raise CommandError(f'{flag} must be at least {low}, got {value}')
+    return value
 
 
 def _network_from_cfg(cfg, net=None):
@@ -230,9 +252,13 @@ def cmd_train(argv):
     args = parser.parse_args(argv)
     if not args.cfg:
         args.cfg = [_repo_path(DEFAULT_TRAIN_CFG)]
-    extra = {'NETWORK.NAME': args.net, 'DIR.OUT_PATH': _given_path(args.out), 'TRAIN.NUM_ITERATION': args.iter,
-             'DIR.DATASET_ROOT': _given_path(args.data), 'CONST.WEIGHTS': _given_path(args.weights)}
+    _at_least('--iter', args.iter, 1)
+    extra = {'NETWORK.NAME': args.net, 'DIR.OUT_PATH': _given_path(args.out, '--out'),
+             'TRAIN.NUM_ITERATION': args.iter, 'DIR.DATASET_ROOT': _given_path(args.data, '--data'),
+             'CONST.WEIGHTS': _given_path(args.weights, '--weights')}
     cfg = config_from_args(args, **{k: (str(v) if v is not None else None) for k, v in extra.items()})
+    from models import spec_from_config
+    spec_from_config(cfg)   # a network no machine can hold is refused before the data is made
     from lib.distribute import make_strategy, scope
     strategy = make_strategy(cfg)   # first: a multi-worker strategy must be made at program start
     _ensure_dataset(cfg)
@@ -319,6 +345,16 @@ def cmd_test(argv):
     thresholds = _parse_list(args.thresholds, float, '--thresholds')
     if min(views) < 1:
         raise CommandError('--views: numbers of views start at 1')
+    bad = [t for t in thresholds if not 0.0 < t < 1.0]   # nan fails this too
+    if bad:
+        raise CommandError(f'--thresholds must be between 0 and 1, got {bad[0]:g}')
+    # a repeated value used to fail with an IndexError after the whole evaluation
+    for flag, values in (('--views', views), ('--thresholds', thresholds)):
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise CommandError(f'{flag}: {repeated[0]:g} is given twice')
+    _at_least('--limit', args.limit, 0)
+    given_out = _given_path(args.out, '--out')
     weights = os.path.abspath(args.weights)
     if not os.path.isfile(weights):
         raise CommandError(f'weights file not found: {args.weights}')
@@ -339,7 +375,7 @@ def cmd_test(argv):
     if not pairs:
         raise CommandError(f'the {args.split} split of {_shown_path(_ensure_dataset(cfg))} holds no model')
     baseline_cfg = _baseline_config(cfg, args)
-    out_dir = _output_folder(_given_path(args.out) or _default_test_out(weights))
+    out_dir = _output_folder(given_out or _default_test_out(weights))
     print(f'evaluating {network.name} ({weights}) on {len(pairs)} {args.split}-split models; {VIEWS_NOTE}')
 
     def progress(done, total, seconds):
@@ -392,8 +428,10 @@ def cmd_demo(argv):
     args = parser.parse_args(argv)
     if not 0.0 < args.threshold < 1.0:
         raise CommandError(f'--threshold must be between 0 and 1, got {args.threshold}')
+    if any(not image.strip() for image in args.images):
+        raise CommandError('demo: an image path is empty')
     cfg = config_from_args(args)
-    out = _output_folder(_given_path(args.out) or _repo_path('output/demo'))
+    out = _output_folder(_given_path(args.out, '--out') or _repo_path('output/demo'))
     weights = args.weights
     if not weights:
         weights = _repo_path(SHIPPED_WEIGHTS)
@@ -475,7 +513,7 @@ def cmd_compare(argv):
     from models import canonical_name
     nets = [canonical_name(n) for n in nets]
     seeds = _parse_list(args.seeds, int, '--seeds')
-    run_comparison(args.protocol, seeds, nets, _given_path(args.out) or f'output/compare_{args.protocol}',
+    run_comparison(args.protocol, seeds, nets, _given_path(args.out, '--out') or f'output/compare_{args.protocol}',
                    data=os.path.abspath(args.data) if args.data else None, dry_run=args.dry_run,
                    command=_command_line('compare', argv))
     return 0
@@ -556,11 +594,13 @@ def cmd_generate_data(argv):
                                                      '(default), 1 the first grey one')
     add_config_args(parser)
     args = parser.parse_args(argv)
+    # the flags first, so their messages name them (the config's check names the keys)
+    _at_least('--per-category', args.per_category, 1)
+    _at_least('--seed', args.seed, 0)
+    _at_least('--workers', args.workers, 1)
     cfg = config_from_args(args, **{'EMBEDDED.N_PER_CATEGORY': args.per_category, 'EMBEDDED.SEED': args.seed,
                                     'EMBEDDED.NUM_WORKERS': args.workers, 'EMBEDDED.VERSION': args.version})
-    if cfg.EMBEDDED.N_PER_CATEGORY < 1:
-        raise CommandError(f'--per-category must be at least 1, got {cfg.EMBEDDED.N_PER_CATEGORY}')
-    root = _given_path(args.out) or repo_path(cfg.DIR.EMBEDDED_ROOT)
+    root = _given_path(args.out, '--out') or repo_path(cfg.DIR.EMBEDDED_ROOT)
     e = cfg.EMBEDDED
     written = generate_dataset(root, e.N_PER_CATEGORY, e.SEED, max(1, e.NUM_WORKERS), version=e.VERSION)
     total = e.N_PER_CATEGORY * len(SYNSETS)
@@ -641,7 +681,7 @@ def main(argv=None):
     try:
         return COMMANDS[name](rest)
     except (CommandError,) if name == 'setup' else _expected_errors() as e:   # setup never loads TensorFlow
-        print(f'error: {e}', file=sys.stderr)
+        print(f'error: {_one_line(e)}', file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print('interrupted', file=sys.stderr)

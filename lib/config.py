@@ -6,6 +6,7 @@ A run's config is the defaults, then each YAML file given with --cfg (in order),
 type is a ConfigError naming the key; nothing is merged silently.
 """
 import copy
+import math
 
 import yaml
 
@@ -235,7 +236,9 @@ def load_config(cfg_files=(), set_pairs=()):
             with open(path) as f:
                 data = yaml.safe_load(f) or {}
         except OSError as e:
-            raise ConfigError(f'cannot read config file {path}: {e.strerror}') from None
+            raise ConfigError(f'cannot read config file {path}: {e.strerror or e}') from None
+        except UnicodeDecodeError:   # a binary file given by mistake
+            raise ConfigError(f'config file {path} is not a text (YAML) file') from None
         except yaml.YAMLError as e:
             raise ConfigError(f'config file {path} is not valid YAML: {e}') from None
         try:
@@ -244,7 +247,41 @@ def load_config(cfg_files=(), set_pairs=()):
             raise ConfigError(f'{path}: {e}') from None
     for key, value in set_pairs:
         set_value(cfg, key, value)
+    check_ranges(cfg)
     return cfg
+
+
+# Values whose type is right but that no run can use: (key, test, what it must be). Checked when a
+# config is loaded, so a command refuses them before any work (a run of --iter 0 used to end
+# "successfully" with untrained weights).
+_RANGES = [
+    ('CONST.BATCH_SIZE', lambda v: v >= 1, 'at least 1'),
+    ('CONST.N_VIEWS', lambda v: v >= 1, 'at least 1'),
+    ('CONST.RNG_SEED', lambda v: v >= 0, 'a whole number >= 0'),
+    ('TRAIN.NUM_ITERATION', lambda v: v >= 1, 'at least 1'),
+    ('TRAIN.SAVE_FREQ', lambda v: v >= 1, 'at least 1'),
+    ('TRAIN.PRINT_FREQ', lambda v: v >= 1, 'at least 1'),
+    ('TRAIN.VALIDATION_FREQ', lambda v: v >= 1, 'at least 1'),
+    ('TRAIN.DEFAULT_LEARNING_RATE', lambda v: math.isfinite(v) and v > 0, 'a number above 0'),
+    ('TEST.BATCH_SIZE', lambda v: v >= 1, 'at least 1'),
+    ('EMBEDDED.SEED', lambda v: v >= 0, 'a whole number >= 0'),
+    ('EMBEDDED.N_PER_CATEGORY', lambda v: v >= 1, 'at least 1'),
+]
+
+
+def check_ranges(cfg):
+    """A ConfigError naming the first key whose value is out of its range."""
+    for key, ok, what in _RANGES:
+        section, name = key.split('.')
+        value = cfg[section][name]
+        if not ok(value):
+            raise ConfigError(f'config key {key} must be {what}, got {value}')
+    for step, rate in cfg.TRAIN.LEARNING_RATES.items():
+        if not (math.isfinite(rate) and rate > 0):
+            raise ConfigError(f'config key TRAIN.LEARNING_RATES.{step} must be a number above 0, got {rate}')
+    for t in cfg.TEST.VOXEL_THRESH:
+        if not 0 < t < 1:
+            raise ConfigError(f'config key TEST.VOXEL_THRESH: thresholds must be between 0 and 1, got {t}')
 
 
 def dump_config(cfg):

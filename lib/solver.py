@@ -22,7 +22,7 @@ from keras import ops
 from keras.src.losses.loss import scale_loss_for_distribution   # not exported by keras
 
 from lib.layers import voxel_cross_entropy
-from lib.weights import atomic_write_text, load_weights, save_weights
+from lib.weights import atomic_write_text, first_non_finite, load_weights, save_weights
 
 CHECKPOINTS = 'checkpoints'
 LATEST = 'latest'
@@ -155,13 +155,6 @@ class VoxelTrainer(keras.Model):
 # ---------------------------------------------------------------------------------------------
 # Checkpoints
 
-def first_non_finite(network):
-    """The name of the first parameter holding a NaN or an infinity, or None."""
-    for var in network.trainable_weights:
-        if not np.isfinite(keras.ops.convert_to_numpy(var)).all():
-            return var.path
-    return None
-
 
 def save_checkpoint(out_dir, network, optimizer, iteration, extra=None, keep=2):
     """Write checkpoint `iteration` under out_dir/checkpoints and point `latest` at it."""
@@ -232,19 +225,75 @@ def set_aside_checkpoint(out_dir, iteration):
     return os.path.join(CHECKPOINTS, aside)
 
 
-def latest_checkpoint(out_dir):
-    """The folder of the latest complete checkpoint, or None."""
+def checkpoint_problem(folder):
+    """Why a checkpoint folder cannot be resumed from (its files read back in full), or None."""
+    from lib.weights import WeightsError, read_weight_arrays
+    try:
+        state = read_checkpoint_state(folder)
+        if not isinstance(state, dict) or not isinstance(state.get('iteration'), int):
+            return 'state.json holds no iteration'
+    except FileNotFoundError:
+        return 'no state.json'
+    except (OSError, ValueError) as e:
+        return f'state.json is damaged ({type(e).__name__})'
+    try:
+        read_weight_arrays(os.path.join(folder, 'network.weights.h5'))
+    except WeightsError:
+        return 'network.weights.h5 is damaged'
+    try:
+        with np.load(os.path.join(folder, 'optimizer.npz')) as saved:
+            for key in saved.files:   # reading every array checks its CRC: a truncated file fails
+                saved[key]
+    except FileNotFoundError:
+        return 'no optimizer.npz'
+    except Exception as e:   # zipfile.BadZipFile, EOFError, ValueError, ...
+        return f'optimizer.npz is damaged ({type(e).__name__})'
+    return None
+
+
+def latest_checkpoint(out_dir, repair=False, log=None):
+    """The folder of the latest complete checkpoint, or None when there is none to resume from.
+
+    If the one `latest` names is damaged (or `latest` names none), the previous complete one is used
+    (two are kept). With repair, the damaged newer ones are renamed damaged-ckpt-N (their timeline
+    is abandoned) and `latest` is pointed at the one used; log(text) says so.
+    """
     root = os.path.join(out_dir, CHECKPOINTS)
     pointer = os.path.join(root, LATEST)
     if not os.path.isfile(pointer):
         return None
-    with open(pointer) as f:
+    with open(pointer, errors='replace') as f:
         name = f.read().strip()
-    folder = os.path.join(root, name)
-    if not os.path.isfile(os.path.join(folder, 'state.json')):
-        raise CheckpointError(f'{pointer} points at {name}, which is incomplete: the checkpoint folder was '
-                              f'changed by hand')
-    return folder
+    folders = sorted((d for d in os.listdir(root) if d.startswith('ckpt-') and os.path.isdir(os.path.join(root, d))),
+                     reverse=True)
+    named = name in folders
+    # the named checkpoint, then the older ones, newest first; a pointer naming none: all of them
+    candidates = [d for d in folders if d <= name] if named else folders
+    damaged = []
+    for candidate in candidates:
+        problem = checkpoint_problem(os.path.join(root, candidate))
+        if problem is None:
+            break
+        damaged.append(f'{candidate}: {problem}')
+    else:
+        what = (f'{LATEST} is empty' if not name
+                else f'{LATEST} names {name!r}' + ('' if named else ', which does not exist'))
+        raise CheckpointError(f'{root} holds no complete checkpoint to resume from ('
+                              + ('; '.join(damaged) if damaged else what)
+                              + f'); delete {root} to start over')
+    if candidate != name:
+        why = '; '.join(damaged) if damaged else (f'{LATEST} names {name!r}, which does not exist' if name
+                                                  else f'{LATEST} is empty')
+        if log is not None:
+            log(f'the latest checkpoint cannot be used ({why}): resuming from the previous complete one, {candidate}')
+        if repair:
+            for newer in folders:
+                if newer > candidate:
+                    aside = os.path.join(root, 'damaged-' + newer)
+                    shutil.rmtree(aside, ignore_errors=True)
+                    os.replace(os.path.join(root, newer), aside)
+            atomic_write_text(pointer, candidate + '\n')
+    return os.path.join(root, candidate)
 
 
 def read_checkpoint_state(folder):
@@ -261,12 +310,12 @@ def load_checkpoint(folder, network, optimizer):
     saved = np.load(os.path.join(folder, 'optimizer.npz'))
     variables = optimizer.variables
     if len(saved.files) != len(variables):
-        raise RuntimeError(f'{folder}: optimizer state has {len(saved.files)} variables, '
+        raise CheckpointError(f'{folder}: optimizer state has {len(saved.files)} variables, '
                            f'this run needs {len(variables)} (another optimizer or network?)')
     for i, v in enumerate(variables):
         value = saved[f'{i:04d}']
         if tuple(value.shape) != tuple(v.shape):
-            raise RuntimeError(f'{folder}: optimizer variable {v.path} has shape {value.shape}, '
+            raise CheckpointError(f'{folder}: optimizer variable {v.path} has shape {value.shape}, '
                                f'expected {tuple(v.shape)}')
         v.assign(value)
     return state

@@ -11,6 +11,7 @@ Output folder:
     tensorboard/                TensorBoard logs
 """
 import collections
+import contextlib
 import csv
 import os
 import shutil
@@ -30,6 +31,60 @@ from lib.weights import atomic_write_text, load_weights, save_weights
 
 class RunMismatch(RuntimeError):
     pass
+
+
+class RunLocked(RunMismatch):
+    """Another training run is writing the same output folder."""
+
+
+LOCK = '.train.lock'
+
+
+@contextlib.contextmanager
+def run_lock(out_dir):
+    """Hold the run folder for this process: a second run into it (which would interleave its logs
+    and checkpoints with ours) is refused at once, naming the process that holds it. The lock is
+    the kernel's (flock), so it is gone when the process dies, even by kill -9."""
+    import fcntl
+    os.makedirs(out_dir, exist_ok=True)
+    f = open(os.path.join(out_dir, LOCK), 'a+')
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        holder = f.read().strip() or 'unknown'
+        f.close()
+        raise RunLocked(f'{out_dir} is in use by another training run (process {holder}); wait for it to '
+                        f'end or use another --out') from None
+    try:
+        f.seek(0)
+        f.truncate()
+        f.write(f'{os.getpid()}\n')
+        f.flush()
+        yield
+    finally:
+        f.close()   # closing releases the lock
+
+
+def cut_log(path, iteration):
+    """Keep the header and the complete rows up to `iteration` of a CSV log: a resumed run writes the
+    rows after its checkpoint again, and a row torn by a kill would merge with the next one."""
+    if not os.path.exists(path):
+        return
+    with open(path, errors='replace') as f:
+        text = f.read()
+    lines = text.split('\n')[:-1]   # the last piece has no newline: torn or empty
+    if not lines or not lines[0].startswith('iteration,'):
+        return
+    width = lines[0].count(',')
+    kept = [lines[0]]
+    for line in lines[1:]:
+        first = line.split(',', 1)[0]
+        if line.count(',') == width and first.isdigit() and int(first) <= iteration:
+            kept.append(line)
+    cut = '\n'.join(kept) + '\n'
+    if cut != text:
+        atomic_write_text(path, cut)
 
 
 def batch_stream(batches, workers, errors=None):
@@ -100,9 +155,10 @@ def train(cfg, network, train_pairs, out_dir, validate=None, initial_weights=Non
     With a tf.distribute strategy (lib/distribute.py) the network must have been built in its scope.
     Returns the path of the final weights."""
     if is_chief(strategy):
-        prepare_output(out_dir, cfg)
-        clean_partial_checkpoints(out_dir)
-        return _train(cfg, network, train_pairs, out_dir, out_dir, validate, initial_weights, log, strategy)
+        with run_lock(out_dir):
+            prepare_output(out_dir, cfg)
+            clean_partial_checkpoints(out_dir)
+            return _train(cfg, network, train_pairs, out_dir, out_dir, validate, initial_weights, log, strategy)
     # Another worker of a multi-worker run reads the chief's checkpoints but writes only to a folder
     # of its own, deleted at the end (TensorFlow's multi-worker guidance).
     work_dir = tempfile.mkdtemp(prefix='r2n2_worker_')
@@ -128,7 +184,7 @@ def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weigh
             optimizer.build(network.trainable_variables)
 
         start = 0
-        checkpoint = latest_checkpoint(out_dir)
+        checkpoint = latest_checkpoint(out_dir, repair=chief, log=log)   # falls back past a damaged one
         found = read_checkpoint_state(checkpoint)['iteration'] if checkpoint else 0
         starts = gather_from_replicas(strategy, found)
         if len(set(starts)) > 1:
@@ -152,6 +208,8 @@ def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weigh
 
     batches = TrainBatches(cfg, train_pairs, seed=seed, length=total - start, offset=start)
     validation_log = os.path.join(work_dir, 'validation.csv')
+    for done in (os.path.join(work_dir, 'train_log.csv'), validation_log):
+        cut_log(done, start)   # back to the checkpoint: its rows follow from here once
 
     def run_validation(iteration):
         if validate is None:

@@ -63,11 +63,12 @@ def occupancy_mesh(occupancy, level=0.5, scale=1.0):
 
 def write_obj(path, vertices, faces):
     """Write a Wavefront OBJ (1-based face indices) atomically."""
-    import os
-    tmp = f'{path}.tmp{os.getpid()}'
-    with open(tmp, 'w') as f:
-        f.write('# 3D-R2N2 reconstruction (marching cubes of the occupancy probabilities)\n')
-        np.savetxt(f, vertices, fmt='v %.5f %.5f %.5f')
-        np.savetxt(f, np.asarray(faces) + 1, fmt='f %d %d %d')
-    os.replace(tmp, path)
+    from lib.weights import atomic_write
+
+    def write(tmp):
+        with open(tmp, 'w') as f:
+            f.write('# 3D-R2N2 reconstruction (marching cubes of the occupancy probabilities)\n')
+            np.savetxt(f, vertices, fmt='v %.5f %.5f %.5f')
+            np.savetxt(f, np.asarray(faces) + 1, fmt='f %d %d %d')
+    atomic_write(path, write)
     return path

@@ -8,6 +8,8 @@ layers. Its root carries the network's spec, so loading weights made for another
 another width) fails with one line naming both. Files written by Keras' own save_weights (no
 by-name group) are still read, through Keras.
 """
+import errno
+import io
 import json
 import os
 import pickle
@@ -52,25 +54,47 @@ def _describe(d):
     return d.get('description') or d.get('name', '?')
 
 
+class OutputError(OSError):
+    """An output that could not be written (full disk, read-only folder, a folder in the way): one line."""
+
+
+def _write_failure(path, e):
+    """Why writing path failed, in words: 'no space left on the device', 'permission denied', ..."""
+    text = f'{getattr(e, "strerror", None) or e}'
+    # h5py reports the C library's errno inside its own message
+    if getattr(e, 'errno', None) == errno.ENOSPC or 'errno = 28' in text or 'No space left' in text:
+        return 'no space left on the device'
+    return text[:1].lower() + text[1:].splitlines()[0] if text else type(e).__name__
+
+
 def atomic_write(path, write):
-    """Call write(tmp_path) and move the result to path in one step: never a half-written file."""
+    """Call write(tmp_path) and move the result to path in one step: never a half-written file.
+
+    On any failure the temporary file is removed; an OS-level failure (no space, no permission, a
+    folder in the way) becomes an OutputError naming path, for a one-line message.
+    """
     path = os.path.abspath(path)
     folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
     base = os.path.basename(path)
-    # keep the suffix: Keras checks that weights files end with .weights.h5
-    suffix = '.weights.h5' if base.endswith('.weights.h5') else os.path.splitext(base)[1]
-    fd, tmp = tempfile.mkstemp(prefix=f'.{base}.', suffix=suffix, dir=folder)
-    os.close(fd)
+    tmp = None
     try:
+        if os.path.isdir(path):
+            raise IsADirectoryError(errno.EISDIR, 'a folder is in the way', path)
+        os.makedirs(folder, exist_ok=True)
+        # keep the suffix: Keras checks that weights files end with .weights.h5
+        suffix = '.weights.h5' if base.endswith('.weights.h5') else os.path.splitext(base)[1]
+        fd, tmp = tempfile.mkstemp(prefix=f'.{base}.', suffix=suffix, dir=folder)
+        os.close(fd)
         write(tmp)
         with open(tmp, 'rb') as f:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as e:
+        if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(e, OSError) and not isinstance(e, OutputError):
+            raise OutputError(f'cannot write {path}: {_write_failure(path, e)}') from None
         raise
 
 
@@ -108,13 +132,19 @@ def save_weights(model, path):
     import keras
     arrays = {name: keras.ops.convert_to_numpy(var) for name, var in _parameters(model).items()}
 
+    # HDF5 is built in memory and written with one plain file write: a full disk is then a clean
+    # OSError (HDF5 writing to a full disk itself crashed the process)
+    buffer = io.BytesIO()
+    with h5py.File(buffer, 'w') as f:
+        f.attrs[SPEC_ATTR] = json.dumps(_spec_dict(model))
+        f.attrs[FORMAT_ATTR] = FORMAT
+        group = f.create_group(GROUP)
+        for name, array in arrays.items():
+            group.create_dataset(name, data=array)   # 'conv1a/kernel' makes the group conv1a
+
     def write(tmp):
-        with h5py.File(tmp, 'w') as f:
-            f.attrs[SPEC_ATTR] = json.dumps(_spec_dict(model))
-            f.attrs[FORMAT_ATTR] = FORMAT
-            group = f.create_group(GROUP)
-            for name, array in arrays.items():
-                group.create_dataset(name, data=array)   # 'conv1a/kernel' makes the group conv1a
+        with open(tmp, 'wb') as f:
+            f.write(buffer.getbuffer())
 
     atomic_write(path, write)
     return path
@@ -131,9 +161,27 @@ def _read_by_name(path):
             arrays = {}
             f[GROUP].visititems(lambda name, obj: arrays.__setitem__(name, obj[()])
                                 if isinstance(obj, h5py.Dataset) else None)
-            return arrays
     except OSError as e:
-        raise WeightsError(f'{path}: not a readable HDF5 weights file ({e})') from None
+        raise WeightsError(f'{path}: not a readable HDF5 weights file ({_first_line(e)})') from None
+    for name, array in arrays.items():
+        if not (isinstance(array, np.ndarray) and array.dtype.kind == 'f'):
+            kind = f'{array.dtype} data' if isinstance(array, np.ndarray) else type(array).__name__
+            raise WeightsError(f'{path}: {name} holds {kind}, not floating-point numbers')
+    return arrays
+
+
+def read_weight_arrays(path):
+    """{parameter name: array} of a weights file written by save_weights, every byte read: a
+    WeightsError if it is damaged or of another kind."""
+    arrays = _read_by_name(path)
+    if arrays is None:
+        raise WeightsError(f'{path}: not a weights file written by this project')
+    return arrays
+
+
+def _first_line(e):
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 def read_spec(path):
@@ -142,8 +190,17 @@ def read_spec(path):
         with h5py.File(path, 'r') as f:
             raw = f.attrs.get(SPEC_ATTR)
     except OSError as e:
-        raise WeightsError(f'{path}: not a readable HDF5 weights file ({e})') from None
-    return None if raw is None else json.loads(raw)
+        raise WeightsError(f'{path}: not a readable HDF5 weights file ({_first_line(e)})') from None
+    if raw is None:
+        return None
+    try:
+        spec = json.loads(raw)
+    except (TypeError, ValueError):
+        spec = None
+    # the spec decides which network is built: anything but a mapping naming one is a damaged file
+    if not isinstance(spec, dict) or not isinstance(spec.get('name'), str):
+        raise WeightsError(f'{path}: damaged weights file (its {SPEC_ATTR} attribute is not a network spec)')
+    return spec
 
 
 # Spec fields that change the shapes of weights; the leaky slope does not.
@@ -176,6 +233,8 @@ def load_weights(model, path):
         if tuple(arrays[name].shape) != tuple(var.shape):
             raise WeightsError(f'{path}: {name} has shape {tuple(arrays[name].shape)}, '
                                f'{_describe(mine)} needs {tuple(var.shape)}')
+        if not np.isfinite(arrays[name]).all():   # such a network predicts nothing but NaN
+            raise WeightsError(f'{path}: {name} holds NaN or infinite values')
     for name, var in params.items():   # only after every check: never a half-loaded network
         var.assign(arrays[name].astype(var.dtype, copy=False))
     return model
@@ -195,12 +254,32 @@ def _load_keras_file(model, path, mine):
         skipped = [w for w in caught if 'Skipping' in str(w.message)]
         if skipped:
             raise ValueError(f'Keras matched none of the file to {len(skipped)} nested groups of layers')
-    except Exception as e:  # Keras' own message is many lines; keep its first
+    except Exception as e:
         for var, value in zip(model.weights, before):   # Keras may have loaded some layers: undo
             var.assign(value)
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise WeightsError(f'{path} does not fit {_describe(mine)}: {first}') from None
+        # Keras' message is many lines ending in a dump of the variable's values; keep its sentences
+        # up to the dump (its first line alone ends with "for object <...>:")
+        text = ' '.join(line.strip() for line in str(e).splitlines() if line.strip()) or type(e).__name__
+        for dump in (' Target variable:', ' List of objects'):
+            text = text.split(dump)[0]
+        if len(text) > 400:
+            text = text[:400].rsplit('. ', 1)[0] + '.'
+        raise WeightsError(f'{path} does not fit {_describe(mine)}: {text}') from None
+    bad = first_non_finite(model)
+    if bad:   # such a network predicts nothing but NaN
+        for var, value in zip(model.weights, before):
+            var.assign(value)
+        raise WeightsError(f'{path}: {bad} holds NaN or infinite values')
     return model
+
+
+def first_non_finite(model):
+    """The name of the first parameter of model holding a NaN or an infinity, or None."""
+    import keras
+    for var in model.trainable_weights:
+        if not np.isfinite(keras.ops.convert_to_numpy(var)).all():
+            return var.path
+    return None
 
 
 # ---------------------------------------------------------------------------------------------

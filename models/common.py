@@ -81,6 +81,15 @@ class NetworkSpec:
             raise ConfigError(f'NETWORK.HIDDEN_CHANNELS must be at least 1, got {self.hidden_channels}')
         if self.leaky_slope < 0:
             raise ConfigError(f'NETWORK.LEAKY_SLOPE must not be negative, got {self.leaky_slope}')
+        # A lower bound of the size: the recurrence's three W.x transitions alone (fc7 features to
+        # the whole grid) are ~80 % of the parameters. Weights beyond the machine's memory would be
+        # an out-of-memory kill minutes later, not a message.
+        floor = 3 * self.fc_units * self.grid_size ** 3 * self.hidden
+        memory = _physical_memory()
+        if memory and 4 * floor > memory:
+            raise ConfigError(f'NETWORK.WIDTH {self.width:g}: the network would have over {floor:.3g} parameters '
+                              f'({4 * floor / 2 ** 30:,.0f} GiB in float32), more than the '
+                              f'{memory / 2 ** 30:,.0f} GiB of memory of this machine')
 
     def to_dict(self):
         """The spec as stored with a network's weights (and in its output layer): fields and description."""
@@ -89,6 +98,15 @@ class NetworkSpec:
     def describe(self):
         return (f'{self.name} (width {self.width:g}, hidden {self.grid_size}^3x{self.hidden}, '
                 f'recurrent kernel {self.recurrent_kernel})')
+
+
+def _physical_memory():
+    """Bytes of memory of this machine, or None where the OS does not say."""
+    import os
+    try:
+        return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def conv2d(filters, size, name):

@@ -92,3 +92,37 @@ def test_exponent_floats_are_floats(tmp_path):
 def test_lists_and_schedules_keep_their_shape(key, value, message):
     with pytest.raises(ConfigError, match=message):
         load_config(set_pairs=[(key, value)])
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('CONST.BATCH_SIZE', '0', 'config key CONST.BATCH_SIZE must be at least 1, got 0'),
+    ('CONST.N_VIEWS', '0', 'config key CONST.N_VIEWS must be at least 1, got 0'),
+    ('CONST.RNG_SEED', '-1', 'config key CONST.RNG_SEED must be a whole number >= 0, got -1'),
+    ('TRAIN.NUM_ITERATION', '0', 'config key TRAIN.NUM_ITERATION must be at least 1, got 0'),
+    ('TRAIN.SAVE_FREQ', '0', 'config key TRAIN.SAVE_FREQ must be at least 1, got 0'),
+    ('TRAIN.DEFAULT_LEARNING_RATE', '0', 'config key TRAIN.DEFAULT_LEARNING_RATE must be a number above 0, got 0.0'),
+    ('TRAIN.DEFAULT_LEARNING_RATE', '-1e-4', 'DEFAULT_LEARNING_RATE must be a number above 0, got -0.0001'),
+    ('TRAIN.DEFAULT_LEARNING_RATE', '.nan', 'DEFAULT_LEARNING_RATE must be a number above 0, got nan'),
+    ('TRAIN.LEARNING_RATES', '{100: 0}', 'config key TRAIN.LEARNING_RATES.100 must be a number above 0'),
+    ('TEST.VOXEL_THRESH', '[0.4, 1.5]', 'thresholds must be between 0 and 1, got 1.5'),
+    ('EMBEDDED.SEED', '-1', 'config key EMBEDDED.SEED must be a whole number >= 0'),
+])
+def test_values_no_run_can_use_are_refused_naming_the_key(key, value, message):
+    with pytest.raises(ConfigError) as error:
+        load_config(set_pairs=[(key, value)])
+    assert message in str(error.value)
+
+
+def test_a_binary_cfg_file_is_one_line(tmp_path):
+    binary = tmp_path / 'weights.h5'
+    binary.write_bytes(b'\x89HDF\r\n\x1a\n\x00\x00\xff\xfe' * 20)
+    with pytest.raises(ConfigError, match='weights.h5 is not a text \\(YAML\\) file'):
+        load_config([str(binary)])
+
+
+def test_a_network_too_big_for_this_machine_is_refused_before_it_is_built():
+    from models import network_spec
+    with pytest.raises(ConfigError, match=r'NETWORK.WIDTH 1000: the network would have over .* parameters '
+                                          r'\(.* GiB in float32\), more than the .* GiB of memory'):
+        network_spec('res_gru_3', load_config(set_pairs=[('NETWORK.WIDTH', '1000')]).NETWORK)
+    network_spec('res_gru_3', load_config(set_pairs=[('NETWORK.WIDTH', '2')]).NETWORK)   # 4x the paper's fits

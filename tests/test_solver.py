@@ -125,6 +125,53 @@ def test_a_checkpoint_whose_weights_diverged_is_set_aside(tmp_path):
     assert latest_checkpoint(str(tmp_path)) is None                # a rerun starts over
 
 
+def _two_checkpoints(tmp_path):
+    network = build_network('gru_1', **TINY)
+    optimizer = make_optimizer(get_default_config().TRAIN)
+    optimizer.build(network.trainable_variables)
+    for i in (2, 4):
+        save_checkpoint(str(tmp_path), network, optimizer, i)
+    return tmp_path / 'checkpoints'
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize('damage, reason', [
+    (lambda root: (root / 'latest').write_text(''), 'latest is empty'),
+    (lambda root: (root / 'latest').write_text('ckpt-0000009\n'), "latest names 'ckpt-0000009', which does not exist"),
+    (lambda root: _truncate(root / 'ckpt-0000004' / 'network.weights.h5'), 'network.weights.h5 is damaged'),
+    (lambda root: _truncate(root / 'ckpt-0000004' / 'optimizer.npz'), 'optimizer.npz is damaged'),
+    (lambda root: (root / 'ckpt-0000004' / 'state.json').write_text('{"iteration": 4,'), 'state.json is damaged'),
+])
+def test_a_damaged_latest_checkpoint_falls_back_to_the_previous_complete_one(tmp_path, damage, reason):
+    root = _two_checkpoints(tmp_path)
+    damage(root)
+    said = []
+    folder = latest_checkpoint(str(tmp_path), repair=True, log=said.append)
+    # the empty or wrong pointer: the newest complete one is 4; a damaged 4: the previous one, 2
+    expected = 'ckpt-0000004' if 'latest' in reason else 'ckpt-0000002'
+    assert folder.endswith(expected)
+    assert len(said) == 1 and reason in said[0] and said[0].endswith(f'resuming from the previous complete one, {expected}')
+    assert (root / 'latest').read_text().strip() == expected            # repaired: the pointer says so
+    if expected == 'ckpt-0000002':
+        assert (root / 'damaged-ckpt-0000004').is_dir() and not (root / 'ckpt-0000004').exists()
+    assert latest_checkpoint(str(tmp_path)).endswith(expected)           # and the next look is quiet
+
+
+def test_no_complete_checkpoint_left_is_one_clear_error(tmp_path):
+    from lib.solver import CheckpointError
+    root = _two_checkpoints(tmp_path)
+    _truncate(root / 'ckpt-0000004' / 'network.weights.h5')
+    (root / 'ckpt-0000002' / 'state.json').write_text('[]')
+    with pytest.raises(CheckpointError) as error:
+        latest_checkpoint(str(tmp_path))
+    message = str(error.value)
+    assert '\n' not in message and 'no complete checkpoint' in message
+    assert 'ckpt-0000004: network.weights.h5 is damaged' in message and 'ckpt-0000002: state.json holds no iteration' in message
+
+
 def test_mean_occupancy_baseline_on_hand_made_grids(monkeypatch):
     import lib.test_net as test_net
     from types import SimpleNamespace

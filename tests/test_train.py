@@ -169,9 +169,10 @@ def test_training_starts_from_given_weights(tiny_run, tmp_path):
     first = run_sh('train', '--cfg', cfg, '--data', root, '--out', tmp_path / 'a', '--iter', '2')
     assert first.returncode == 0, first.stderr
     given = tmp_path / 'a' / 'res_gru_3.weights.h5'
-    # with nothing to learn (rate 0, no decay) the fine-tuned weights are the given ones, exactly
+    # with nothing to learn (a rate of 1e-30 moves no float32 weight, no decay; a rate of 0 is refused)
+    # the fine-tuned weights are the given ones, exactly
     tuned = run_sh('train', '--cfg', cfg, '--data', root, '--out', tmp_path / 'b', '--iter', '1',
-                   '--weights', given, '--set', 'TRAIN.DEFAULT_LEARNING_RATE', '0', '--set', 'TRAIN.WEIGHT_DECAY', '0',
+                   '--weights', given, '--set', 'TRAIN.DEFAULT_LEARNING_RATE', '1e-30', '--set', 'TRAIN.WEIGHT_DECAY', '0',
                    '--set', 'CONST.RNG_SEED', '7')
     assert tuned.returncode == 0, tuned.stderr
     mine, theirs = weight_arrays(tmp_path / 'b' / 'res_gru_3.weights.h5'), weight_arrays(given)
@@ -236,3 +237,60 @@ def test_output_folders_that_are_files_are_one_line_errors(tiny_run, tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == f'error: {taken} exists and is not a folder; give another output folder (--out)'
     assert taken.read_text() == 'not a folder'
+
+
+def _rows(path):
+    """Every line of a CSV log after its header, as written."""
+    return path.read_text().split('\n')[1:-1]
+
+
+def test_resume_cuts_the_log_back_and_falls_back_past_a_damaged_checkpoint(tiny_run, tmp_path):
+    root, cfg = tiny_run
+    out = tmp_path / 'run'
+    first = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '4')
+    assert first.returncode == 0, first.stderr
+    checkpoints = out / 'checkpoints'
+    assert sorted(p.name for p in checkpoints.iterdir() if p.name.startswith('ckpt-')) == ['ckpt-0000002', 'ckpt-0000004']
+    # checkpoint 4 damaged (its weights cut short), and the log as a killed run leaves it: rows past
+    # the checkpoint and a torn last row without its newline
+    weights = checkpoints / 'ckpt-0000004' / 'network.weights.h5'
+    weights.write_bytes(weights.read_bytes()[:1000])
+    log = out / 'train_log.csv'
+    log.write_text(log.read_text() + '5,0.690000,0.0001,9.9\n6,0.68')
+    resumed = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '6')
+    assert resumed.returncode == 0, resumed.stderr
+    assert ('the latest checkpoint cannot be used (ckpt-0000004: network.weights.h5 is damaged): resuming from '
+            'the previous complete one, ckpt-0000002') in resumed.stdout
+    assert '(iteration 2 of 6)' in resumed.stdout
+    assert (checkpoints / 'damaged-ckpt-0000004').is_dir()
+    assert (checkpoints / 'latest').read_text().strip() == 'ckpt-0000006'
+    rows = _rows(log)
+    # each iteration once, in order, every row whole (4 fields)
+    assert [int(r.split(',')[0]) for r in rows] == list(range(1, 7)), rows
+    assert all(len(r.split(',')) == 4 for r in rows)
+    assert [int(r.split(',')[0]) for r in _rows(out / 'validation.csv')] == [4, 6]
+
+
+def test_a_second_run_into_the_same_folder_is_refused(tiny_run, tmp_path):
+    import sys
+    root, cfg = tiny_run
+    out = tmp_path / 'run'
+    # another process holds the run folder, as a training run does while it runs
+    holder = subprocess.Popen([sys.executable, '-c', 'import sys, time\nfrom lib.train_net import run_lock\n'
+                               'with run_lock(sys.argv[1]):\n    print("held", flush=True)\n    time.sleep(120)',
+                               str(out)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'held'
+        second = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '1')
+    finally:
+        holder.kill()
+        holder.wait(30)
+    assert second.returncode == 1
+    assert second.stderr.strip().splitlines()[-1] == (
+        f'error: {out} is in use by another training run (process {holder.pid}); wait for it to end or use '
+        f'another --out')
+    assert 'Traceback' not in second.stderr
+    assert not (out / 'train_log.csv').exists() and not (out / 'config.yaml').exists()
+    # the holder gone (killed, as kill -9 would), the folder is free again
+    again = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '1')
+    assert again.returncode == 0, again.stderr

@@ -1,0 +1,196 @@
+"""Nothing half-written, arguments checked before any work, and every expected failure one line
+(issue 14): outputs on a full disk or with a folder in the way, damaged weights files, bad flags."""
+import errno
+import json
+import os
+import resource
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+from lib.weights import OutputError, WeightsError, atomic_write, load_weights, read_spec, save_weights
+from models import build_network
+from tests.conftest import REPO
+from tests.test_demo import DEMO_VIEWS, _median_threshold
+from tests.test_golden import _tiny_original_arrays, save_original_format
+
+
+def run_sh(*args, file_size_limit=None, timeout=300):
+    def limit():   # Python ignores SIGXFSZ: a write past the limit fails as on a full disk (EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+    return subprocess.run([str(REPO / 'run.sh'), *map(str, args)], capture_output=True, text=True, cwd=REPO,
+                          timeout=timeout, preexec_fn=limit if file_size_limit else None)
+
+
+def one_error_line(result):
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert 'Traceback' not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith('warning:')]
+    assert len(lines) == 1 and lines[0].startswith('error: '), result.stderr
+    return lines[0]
+
+
+# ------------------------------------------------------------------------------------------ outputs
+
+def test_a_write_that_fails_leaves_no_temporary_and_says_why(tmp_path):
+    def no_space(tmp):
+        with open(tmp, 'wb') as f:
+            f.write(b'half')
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    with pytest.raises(OutputError) as error:
+        atomic_write(str(tmp_path / 'out.weights.h5'), no_space)
+    assert str(error.value) == f'cannot write {tmp_path}/out.weights.h5: no space left on the device'
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / 'taken').mkdir()
+    with pytest.raises(OutputError, match='taken: a folder is in the way'):
+        atomic_write(str(tmp_path / 'taken'), lambda tmp: None)
+    assert [p.name for p in tmp_path.iterdir()] == ['taken']
+
+
+@pytest.fixture(scope='module')
+def tiny_original(tmp_path_factory):
+    path = tmp_path_factory.mktemp('original') / 'gru.npy'
+    save_original_format(_tiny_original_arrays(build_network('gru_3', width=0.125)), path)
+    return path
+
+
+CONVERT_TINY = ('--net', 'gru_3', '--set', 'NETWORK.WIDTH', '0.125')
+
+
+def test_convert_on_a_full_disk_or_into_a_folder_is_one_line_and_leaves_nothing(tiny_original, tmp_path):
+    out = tmp_path / 'out' / 'gru.weights.h5'
+    # a 2 MB weights file where only 100 kB fit (what a full disk does; it used to crash in HDF5, rc 139)
+    full = run_sh('convert', tiny_original, out, *CONVERT_TINY, file_size_limit=100_000)
+    assert one_error_line(full) == f'error: cannot write {out}: file too large'
+    assert list((tmp_path / 'out').iterdir()) == [], 'no temporary left'
+    out.mkdir()
+    folder = run_sh('convert', tiny_original, out, *CONVERT_TINY)
+    assert one_error_line(folder) == f'error: cannot write {out}: a folder is in the way'
+    assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['gru.weights.h5'] and out.is_dir()
+    (tmp_path / 'file').write_text('x')
+    below = run_sh('convert', tiny_original, tmp_path / 'file' / 'gru.weights.h5', *CONVERT_TINY)
+    assert one_error_line(below).startswith(f'error: cannot write {tmp_path}/file/gru.weights.h5: ')
+
+
+@pytest.fixture(scope='module')
+def tiny_weights(tmp_path_factory):
+    path = tmp_path_factory.mktemp('weights') / 'tiny.weights.h5'
+    return save_weights(build_network('res_gru_3', width=0.0625), str(path))
+
+
+def test_demo_with_a_folder_in_the_way_writes_nothing_half(tiny_weights, tmp_path):
+    out = tmp_path / 'demo'
+    (out / 'prediction.obj').mkdir(parents=True)
+    threshold = _median_threshold(tiny_weights, [str(v) for v in DEMO_VIEWS[:1]])
+    result = run_sh('demo', DEMO_VIEWS[0], '--weights', tiny_weights, '--out', out, '--threshold', f'{threshold:.6f}')
+    assert one_error_line(result) == f'error: cannot write {out}/prediction.obj: a folder is in the way'
+    # the binvox written before it is whole; no temporary anywhere
+    assert sorted(p.name for p in out.iterdir()) == ['prediction.binvox', 'prediction.obj']
+    assert list((out / 'prediction.obj').iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------------ weights
+
+@pytest.fixture
+def tiny_file(tmp_path):
+    return save_weights(build_network('gru_1', width=0.0625), str(tmp_path / 'tiny.weights.h5'))
+
+
+@pytest.mark.parametrize('spec', ['{"name": "gru_1", "width"', '[1, 2]', '"gru_1"'])
+def test_a_weights_file_whose_spec_is_not_a_spec_is_one_line(tiny_file, spec):
+    path = tiny_file
+    with h5py.File(path, 'a') as f:
+        f.attrs['r2n2_spec'] = spec
+    with pytest.raises(WeightsError, match=r'tiny.weights.h5: damaged weights file \(its r2n2_spec attribute is not a network spec\)'):
+        read_spec(str(path))
+
+
+def test_weights_holding_strings_or_nan_are_refused_and_nothing_is_loaded(tiny_file):
+    path = tiny_file
+    network = build_network('gru_1', width=0.0625)
+    before = [np.asarray(v).copy() for v in network.weights]
+    with h5py.File(path, 'a') as f:
+        data = f['weights/conv1/kernel'][()]
+        data[0, 0, 0, 0] = np.nan
+        f['weights/conv1/kernel'][...] = data
+    with pytest.raises(WeightsError, match='conv1/kernel holds NaN or infinite values'):
+        load_weights(network, str(path))
+    with h5py.File(path, 'a') as f:
+        del f['weights/conv1/bias']
+        f['weights/conv1/bias'] = 'not numbers'
+    with pytest.raises(WeightsError, match='conv1/bias holds .*, not floating-point numbers'):
+        load_weights(network, str(path))
+    for a, b in zip(before, network.weights):
+        np.testing.assert_array_equal(a, np.asarray(b))
+
+
+def test_a_keras_format_file_that_does_not_fit_says_why_in_whole_sentences(tmp_path):
+    path = str(tmp_path / 'keras.weights.h5')
+    build_network('gru_3', width=0.0625).save_weights(path)   # Keras' own format: no spec
+    with pytest.raises(WeightsError) as error:
+        load_weights(build_network('res_gru_3', width=0.0625), path)
+    message = str(error.value)
+    assert '\n' not in message and not message.endswith(':'), message
+    assert 'could not be loaded' in message and 'variable.shape=(3, 3, 6, 6), Received: value.shape=(3, 3, 6, 8)' in message
+    assert 'value=[[' not in message and len(message) < 600
+
+
+def test_a_demo_with_nan_weights_names_the_parameter(tmp_path):
+    network = build_network('gru_1', width=0.0625)
+    fc7 = network.get_layer('encoder').get_layer('fc7').kernel
+    fc7.assign(np.full(fc7.shape, np.nan, np.float32))
+    path = save_weights(network, str(tmp_path / 'nan.weights.h5'))
+    result = run_sh('demo', DEMO_VIEWS[0], '--weights', path, '--out', tmp_path / 'demo')
+    assert one_error_line(result) == f'error: {path}: fc7/kernel holds NaN or infinite values'
+    assert not (tmp_path / 'demo').exists()
+
+
+# ------------------------------------------------------------------------------------------ flags
+
+def _main(capsys, *argv):
+    """A command run in this process (TensorFlow is loaded already): (exit code, last stderr line)."""
+    from lib.cli import main
+    code = main([str(a) for a in argv])
+    err = capsys.readouterr().err.strip().splitlines()
+    return code, err[-1] if err else ''
+
+
+@pytest.mark.parametrize('argv, message', [
+    (('train', '--iter', '0'), '--iter must be at least 1, got 0'),
+    (('train', '--out', ''), '--out: empty path given'),
+    (('train', '--set', 'CONST.BATCH_SIZE', '0'), 'config key CONST.BATCH_SIZE must be at least 1, got 0'),
+    (('train', '--set', 'TRAIN.DEFAULT_LEARNING_RATE', '-0.0001'), 'TRAIN.DEFAULT_LEARNING_RATE must be a number above 0'),
+    (('train', '--set', 'NETWORK.WIDTH', '1000'), 'NETWORK.WIDTH 1000: the network would have over'),
+    (('test', '--weights', 'w.weights.h5', '--thresholds', '0.4,1.5'), '--thresholds must be between 0 and 1, got 1.5'),
+    (('test', '--weights', 'w.weights.h5', '--thresholds', 'nan'), '--thresholds must be between 0 and 1, got nan'),
+    (('test', '--weights', 'w.weights.h5', '--thresholds', '0.3,0.4,0.3'), '--thresholds: 0.3 is given twice'),
+    (('test', '--weights', 'w.weights.h5', '--views', '1,2,2'), '--views: 2 is given twice'),
+    (('test', '--weights', 'w.weights.h5', '--limit', '-1'), '--limit must be at least 0, got -1'),
+    (('test', '--weights', 'w.weights.h5', '--out', ''), '--out: empty path given'),
+    (('demo', ''), 'demo: an image path is empty'),
+    (('demo', 'x.png', '--out', ''), '--out: empty path given'),
+    (('generate-data', '--seed', '-1'), '--seed must be at least 0, got -1'),
+])
+def test_bad_flags_are_refused_before_any_work(capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    code, last = _main(capsys, *argv)
+    assert code == 1 and last.startswith('error: ') and message in last, last
+    assert list(tmp_path.iterdir()) == [], 'nothing written'
+
+
+def test_a_failed_generate_data_writes_nothing_so_the_right_command_still_runs(tmp_path):
+    from datasets.embedded import EmbeddedDatasetError, generate_dataset
+    with pytest.raises(EmbeddedDatasetError, match='the seed must be a whole number >= 0, got -1'):
+        generate_dataset(tmp_path / 'data', 1, seed=-1, workers=1, synsets=['03001627'], progress=False)
+    assert not (tmp_path / 'data').exists()   # no manifest of seed -1 to refuse the next run
+    assert generate_dataset(tmp_path / 'data', 1, seed=0, workers=1, synsets=['03001627'], progress=False) == 1
+    assert json.loads((tmp_path / 'data' / 'embedded_dataset.json').read_text())['seed'] == 0
+
+
+def test_a_binary_cfg_file_is_one_line_in_a_command(tmp_path):
+    binary = tmp_path / 'model.bin'
+    binary.write_bytes(bytes(range(256)) * 4)
+    result = run_sh('summary', 'gru_1', '--cfg', binary)
+    assert one_error_line(result) == f'error: config file {binary} is not a text (YAML) file'
