@@ -7,6 +7,7 @@ far below what voxels that are merely fatter than the mesh give (REFERENCE.md: 0
 about 0.82 on average for real ShapeNet data).
 """
 import dataclasses
+import math
 import os
 
 import numpy as np
@@ -91,6 +92,8 @@ def read_metadata(path):
             values = []
         if len(values) != 5:
             raise ValueError(f'{path}: line {i}: expected 5 numbers, got {" ".join(words)[:60]!r}')
+        if not all(math.isfinite(v) for v in values):   # float() reads 'nan'; the view would score 0
+            raise ValueError(f'{path}: line {i}: not a finite number in {" ".join(words)[:60]!r}')
         rows.append(values)
     if not rows:
         raise ValueError(f'{path}: no viewpoints')

@@ -439,20 +439,25 @@ def cmd_demo(argv):
             raise CommandError(f'no --weights given and the shipped weights {SHIPPED_WEIGHTS} are missing')
         print(f'using the shipped weights {SHIPPED_WEIGHTS} (trained on the embedded dataset, '
               f'not the paper\'s ShapeNet weights)')
-    reconstructor = Reconstructor(weights, net=args.net, cfg=cfg)
+    reconstructor = Reconstructor(weights, net=_demo_network(args, cfg), cfg=cfg)
     views = reconstructor.prepare(args.images)
     refinement = reconstructor.refine(args.images)
     occupancy = refinement[-1]
     solid = occupancy >= args.threshold
-    if not solid.any() or solid.all():
-        raise CommandError(f'the prediction is {"empty" if not solid.any() else "full"} at threshold '
-                           f'{args.threshold}: no surface to write (try another --threshold)')
+    if not solid.any() or solid.all():   # still a result: every file is written (a full grid is a cube)
+        from lib.data_io import warn
+        warn(f'the prediction is {"empty" if not solid.any() else "entirely occupied"} at threshold '
+             f'{args.threshold:g} (another --threshold may show a shape)')
     os.makedirs(out, exist_ok=True)
     written = {}
     n = occupancy.shape[0]
     written['voxels'] = write_binvox(Voxels(solid, translate=(-0.5, -0.5, -0.5), scale=1.0),
                                      os.path.join(out, 'prediction.binvox'))
-    vertices, faces = occupancy_mesh(occupancy, level=args.threshold)
+    if solid.any():   # the grid is padded with empty voxels, so a full one gives the cube's surface
+        vertices, faces = occupancy_mesh(occupancy, level=args.threshold)
+    else:
+        import numpy as np
+        vertices, faces = np.zeros((0, 3)), np.zeros((0, 3), int)   # an empty mesh
     written['mesh'] = write_obj(os.path.join(out, 'prediction.obj'), vertices, faces)
     written['picture'] = _save_png(os.path.join(out, 'prediction.png'),
                                    _voxel_picture(occupancy, args.threshold))
@@ -463,6 +468,20 @@ def cmd_demo(argv):
     for what, path in written.items():
         print(f'  {what:10s} {path}')
     return 0
+
+
+def _demo_network(args, cfg):
+    """The network demo builds: --net, or NETWORK.NAME when a --set or --cfg gave it (honoured like
+    --net, so weights of another network are refused naming both); else the one the file stores."""
+    from lib.config import get_default_config
+    from models import canonical_name
+    named = (cfg.NETWORK.NAME != get_default_config().NETWORK.NAME
+             or any(key == 'NETWORK.NAME' for key, _ in args.set))
+    if not named:
+        return args.net
+    if args.net and canonical_name(args.net) != canonical_name(cfg.NETWORK.NAME):
+        raise CommandError(f'--net {args.net} and NETWORK.NAME {cfg.NETWORK.NAME} name different networks')
+    return args.net or cfg.NETWORK.NAME
 
 
 def _voxel_picture(occupancy, threshold):

@@ -38,6 +38,12 @@ def load_image(path, formats=('PNG',)):
     with _named_image_errors(path):
         with Image.open(path) as im:
             _check_format(path, im, formats)
+            if im.mode.startswith('I;16') or im.mode == 'I':
+                # 16-bit grey: Pillow's convert clips it to 8 bits instead of scaling (a photo became
+                # a few flat levels); 65535 is white
+                wide = np.asarray(im).astype(np.float64)
+                grey = np.clip(np.round(wide / 257.0), 0, 255).astype(np.uint8)
+                return np.repeat(grey[..., None], 3, axis=2)
             has_alpha = im.mode in ('RGBA', 'LA', 'PA') or 'transparency' in im.info
             mode = 'RGBA' if has_alpha else 'RGB'
             if im.mode != mode:

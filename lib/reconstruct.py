@@ -22,7 +22,7 @@ from PIL import Image
 
 from lib.config import get_default_config
 from lib.data_augmentation import load_image, preprocess_test, split_alpha
-from lib.data_io import DataError
+from lib.data_io import DataError, warn
 from lib.voxel import occupied_probability
 from lib.weights import WeightsError, build_overrides, load_weights, read_spec
 from models import build_network
@@ -43,16 +43,21 @@ def border_colour(rgb):
     return colour, spread
 
 
-def _object_box(rgb, alpha):
-    """(top, bottom, left, right) of the object: alpha > 0, or pixels unlike the border colour
-    (beyond JPEG noise and the background's own variation)."""
+def _object_mask(rgb, alpha):
+    """The object's pixels: alpha > 0, or pixels unlike the border colour (beyond JPEG noise and the
+    background's own variation); None when nothing stands out (a blank or uniform image)."""
     if alpha is not None and (alpha > 0).any() and not (alpha > 0).all():
-        mask = alpha > 0
-    else:
-        background, spread = border_colour(rgb)
-        mask = np.abs(rgb.astype(np.float32) - background).max(axis=2) > max(24.0, 4.0 * spread)
-        if mask.sum() < 0.005 * mask.size:   # no distinct object: use the whole frame
-            mask = np.ones(mask.shape, bool)
+        return alpha > 0
+    background, spread = border_colour(rgb)
+    mask = np.abs(rgb.astype(np.float32) - background).max(axis=2) > max(24.0, 4.0 * spread)
+    return mask if mask.sum() >= 0.005 * mask.size else None
+
+
+def _object_box(rgb, alpha):
+    """(top, bottom, left, right) of the object; the whole frame when there is no distinct object."""
+    mask = _object_mask(rgb, alpha)
+    if mask is None:
+        mask = np.ones(rgb.shape[:2], bool)
     rows, cols = np.nonzero(mask)
     return rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
 
@@ -60,10 +65,13 @@ def _object_box(rgb, alpha):
 def prepare_view(image, cfg=None):
     """One image (path or array) -> float32 (127, 127, 3) in [0, 1], as the network expects."""
     cfg = cfg or get_default_config()
+    name = str(image) if isinstance(image, (str, os.PathLike)) else f'an image of {np.shape(image)}'
     if isinstance(image, (str, os.PathLike)):
         image = load_image(str(image), formats=None)
     rgb, alpha = split_alpha(image)
     h, w = rgb.shape[:2]
+    if _object_mask(rgb, alpha) is None:   # the network would still draw a shape: say it is a guess
+        warn(f'{name}: no object found (the image is blank or one colour); its view tells the network nothing')
     if (h, w) == (RENDERING_SIZE, RENDERING_SIZE):
         return preprocess_test(image if alpha is None else np.dstack([rgb, alpha]), cfg)
     if alpha is not None:

@@ -115,3 +115,11 @@ def test_calibrate_command_reports_a_bad_root_in_one_line(tmp_path):
     proc = _run(tmp_path / 'nowhere')
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [f'error: dataset root {tmp_path / "nowhere"} is not a folder']
+
+
+def test_a_nan_in_the_metadata_names_the_line(tmp_path):
+    path = tmp_path / 'rendering_metadata.txt'
+    path.write_text('10.0 25.0 0 0.8 25\n20.0 nan 0 0.8 25\n')
+    # float() reads 'nan': the view used to be scored 0 with NumPy warnings
+    with pytest.raises(ValueError, match=r"rendering_metadata.txt: line 2: not a finite number in '20.0 nan 0 0.8 25'"):
+        read_metadata(str(path))

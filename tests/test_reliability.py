@@ -194,3 +194,82 @@ def test_a_binary_cfg_file_is_one_line_in_a_command(tmp_path):
     binary.write_bytes(bytes(range(256)) * 4)
     result = run_sh('summary', 'gru_1', '--cfg', binary)
     assert one_error_line(result) == f'error: config file {binary} is not a text (YAML) file'
+
+
+# ------------------------------------------------------------------------------------------ inputs
+
+def test_a_16_bit_png_is_scaled_to_8_bits(tmp_path):
+    from PIL import Image
+    from lib.data_augmentation import load_image
+    ramp = np.linspace(0, 65535, 256 * 64).reshape(64, 256).astype(np.uint16)
+    path = tmp_path / 'deep.png'
+    Image.fromarray(ramp).save(path)
+    assert Image.open(path).mode == 'I;16'
+    image = load_image(str(path), formats=None)
+    assert image.shape == (64, 256, 3) and image.dtype == np.uint8
+    np.testing.assert_array_equal(image[..., 0], np.round(ramp / 257.0).astype(np.uint8))
+    assert len(np.unique(image)) == 256   # every grey level, not a few flat ones
+
+
+@pytest.mark.parametrize('blank', [np.full((200, 300, 3), 255, np.uint8),        # all white
+                                   np.zeros((200, 300, 4), np.uint8),             # all transparent
+                                   np.full((1, 1, 3), 90, np.uint8)])             # one pixel
+def test_a_blank_input_is_warned_about(capsys, blank):
+    from lib.reconstruct import prepare_view
+    assert prepare_view(blank).shape == (127, 127, 3)
+    assert 'no object found (the image is blank or one colour)' in capsys.readouterr().err
+
+
+def test_an_image_with_an_object_gets_no_warning(capsys):
+    from lib.reconstruct import prepare_view
+    image = np.full((200, 300, 3), 255, np.uint8)
+    image[50:150, 100:180] = 40
+    prepare_view(image)
+    assert capsys.readouterr().err == ''
+
+
+def test_an_empty_or_full_prediction_still_writes_every_file(tiny_weights, tmp_path):
+    from lib.binvox_rw import read_binvox
+    from lib.reconstruct import Reconstructor
+    occupancy = Reconstructor(tiny_weights)([str(DEMO_VIEWS[0])])
+    for name, threshold, what in (('empty', (occupancy.max() + 1) / 2, 'empty'),
+                                  ('full', occupancy.min() / 2, 'entirely occupied')):
+        out = tmp_path / name
+        result = run_sh('demo', DEMO_VIEWS[0], '--weights', tiny_weights, '--out', out, '--threshold', f'{threshold:.6f}')
+        assert result.returncode == 0, result.stderr
+        assert f'warning: the prediction is {what} at threshold' in result.stderr
+        assert sorted(p.name for p in out.iterdir()) == ['prediction.binvox', 'prediction.obj', 'prediction.png',
+                                                         'refinement.png']
+        voxels = read_binvox(str(out / 'prediction.binvox')).data
+        vertices = np.array([list(map(float, line.split()[1:])) for line in (out / 'prediction.obj').read_text().splitlines()
+                             if line.startswith('v ')]).reshape(-1, 3)
+        if name == 'empty':
+            assert not voxels.any() and len(vertices) == 0
+        else:   # the grid's cube: every vertex on its faces (within half a voxel of +-0.5)
+            assert voxels.all() and len(vertices) > 0
+            assert np.all(np.abs(vertices).max(axis=1) > 0.5 - 1 / 32)
+
+
+def test_demo_honours_network_name_from_the_config(capsys, tiny_weights, tmp_path):
+    code, last = _main(capsys, 'demo', DEMO_VIEWS[0], '--weights', tiny_weights, '--out', tmp_path / 'x',
+                       '--set', 'NETWORK.NAME', 'gru_3')
+    assert code == 1 and last.startswith(f'error: {tiny_weights} holds weights of res_gru_3') and 'not of the requested gru_3' in last
+    code, last = _main(capsys, 'demo', DEMO_VIEWS[0], '--weights', tiny_weights, '--out', tmp_path / 'x',
+                       '--set', 'NETWORK.NAME', 'gru_3', '--net', 'lstm_3')
+    assert (code, last) == (1, 'error: --net lstm_3 and NETWORK.NAME gru_3 name different networks')
+    assert not (tmp_path / 'x').exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason='root writes into read-only folders')
+def test_read_only_output_folders_are_one_line(tiny_original, tiny_weights, tmp_path):
+    locked = tmp_path / 'locked'
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        convert = run_sh('convert', tiny_original, locked / 'gru.weights.h5', *CONVERT_TINY)
+        assert one_error_line(convert).startswith(f'error: cannot write {locked}/gru.weights.h5: permission denied')
+        demo = run_sh('demo', DEMO_VIEWS[0], '--weights', tiny_weights, '--out', locked / 'demo')
+        assert one_error_line(demo) == f'error: {locked}/demo: permission denied'
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o755)
