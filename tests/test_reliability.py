@@ -135,6 +135,16 @@ def test_a_keras_format_file_that_does_not_fit_says_why_in_whole_sentences(tmp_p
     assert '\n' not in message and not message.endswith(':'), message
     assert 'could not be loaded' in message and 'variable.shape=(3, 3, 6, 6), Received: value.shape=(3, 3, 6, 8)' in message
     assert 'value=[[' not in message and len(message) < 600
+    nan = build_network('gru_3', width=0.0625)
+    kernel = nan.get_layer('encoder').get_layer('conv1').kernel
+    kernel.assign(np.full(kernel.shape, np.inf, np.float32))
+    nan.save_weights(path)
+    target = build_network('gru_3', width=0.0625)
+    before = [np.asarray(v).copy() for v in target.weights]
+    with pytest.raises(WeightsError, match='conv1/kernel holds NaN or infinite values'):
+        load_weights(target, path)
+    for a, b in zip(before, target.weights):   # and nothing of it stays loaded
+        np.testing.assert_array_equal(a, np.asarray(b))
 
 
 def test_a_demo_with_nan_weights_names_the_parameter(tmp_path):
