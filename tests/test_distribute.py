@@ -159,8 +159,8 @@ def test_two_workers_make_one_checkpoint_equal_to_one_device(single_device, tmp_
     assert 'over 2 replicas' in chief and 'final weights:' in chief
     assert 'worker 1: training' in other and 'final weights:' not in other
 
-    # one consistent run folder, written by the chief alone
-    assert sorted(p.name for p in out.iterdir()) == ['checkpoints', 'config.yaml', 'res_gru_3.weights.h5',
+    # one consistent run folder, written by the chief alone (which holds its lock)
+    assert sorted(p.name for p in out.iterdir()) == ['.train.lock', 'checkpoints', 'config.yaml', 'res_gru_3.weights.h5',
                                                      'train_log.csv', 'training_curve.png']
     checkpoints = out / 'checkpoints'
     assert sorted(p.name for p in checkpoints.iterdir()) == ['ckpt-0000002', 'ckpt-0000004', 'latest']
