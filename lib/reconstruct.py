@@ -53,6 +53,26 @@ def _object_mask(rgb, alpha):
     return mask if mask.sum() >= 0.005 * mask.size else None
 
 
+PLAIN_SPREAD = 8.0   # border spread (grey levels) below which a background counts as plain
+
+
+def _plain_background_to_test_colour(rgb, background):
+    """A plain background (a wall, a studio sweep) recoloured to the test background the network was
+    trained against, with a soft edge; only background connected to the border is touched, so object
+    parts of the wall's colour stay. A busy background (a photo) is returned as it is."""
+    from scipy import ndimage
+    colour, spread = border_colour(rgb)
+    if spread > PLAIN_SPREAD:
+        return rgb
+    tolerance = max(24.0, 4.0 * spread)
+    distance = np.abs(rgb.astype(np.float32) - colour).max(axis=2)
+    labels, _ = ndimage.label(distance < tolerance)
+    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    wall = np.isin(labels, np.unique(edge[edge > 0]))
+    opacity = np.where(wall, np.clip((distance - tolerance / 2) / (tolerance / 2), 0.0, 1.0), 1.0)[..., None]
+    return np.round(rgb * opacity + background * (1 - opacity)).astype(np.uint8)
+
+
 def _object_box(rgb, alpha):
     """(top, bottom, left, right) of the object; the whole frame when there is no distinct object."""
     mask = _object_mask(rgb, alpha)
@@ -79,6 +99,9 @@ def prepare_view(image, cfg=None):
         background = np.array([np.mean(r) for r in cfg.TEST.NO_BG_COLOR_RANGE], np.float32)
         a = alpha[..., None].astype(np.float32) / 255.0
         rgb = (rgb * a + background * (1 - a)).astype(np.uint8)
+    else:
+        rgb = _plain_background_to_test_colour(
+            rgb, np.array([np.mean(r) for r in cfg.TEST.NO_BG_COLOR_RANGE], np.float32))
     top, bottom, left, right = _object_box(rgb, alpha)
     side = max(bottom - top, right - left) / OBJECT_FILL   # the square that frames it like a rendering
     cy, cx = (top + bottom) / 2.0, (left + right) / 2.0

@@ -198,3 +198,19 @@ def test_a_jpeg_on_a_plain_coloured_background_is_framed_around_the_object(tmp_p
     # the object's box fills ~0.69 of the frame, centred, as objects fill the renderings
     assert abs((rows.min() + rows.max()) / 2 - 63) < 6 and abs((cols.min() + cols.max()) / 2 - 63) < 6
     assert 0.6 < (rows.max() - rows.min() + 1) / 127 < 0.75
+
+
+def test_a_plain_wall_becomes_the_test_background_and_a_busy_photo_stays():
+    from lib.reconstruct import prepare_view
+    rng = np.random.default_rng(1)
+    wall = np.full((240, 320, 3), (200, 190, 175), np.float32) + rng.normal(0, 2, (240, 320, 3))
+    wall[60:180, 120:200] = (200, 190, 175)      # an object part the colour of the wall...
+    wall[60:180, 110:120] = wall[60:180, 200:210] = (40, 40, 40)   # ...inside a dark frame
+    wall[60:70, 110:210] = wall[170:180, 110:210] = (40, 40, 40)
+    view = prepare_view(np.clip(wall, 0, 255).astype(np.uint8))
+    assert np.allclose(view[3, 3], 240 / 255, atol=0.03)          # the wall: the test background
+    assert np.allclose(view[63, 63], (200 / 255, 190 / 255, 175 / 255), atol=0.04)   # the enclosed part kept
+    busy = rng.integers(0, 256, (240, 320, 3)).astype(np.uint8)
+    busy[80:160, 120:200] = 20
+    seen = prepare_view(busy)
+    assert seen[35:45, 20:30].std() > 0.03                         # a photo background is left as it is
