@@ -86,7 +86,7 @@ def test_missing_root_names_the_root(tmp_path):
 
 def test_dataset_root_embedded_default_relative_and_absolute(tmp_path):
     cfg = get_default_config()
-    assert dataset_root(cfg) == str(REPO_ROOT / 'data' / 'embedded')
+    assert dataset_root(cfg) == str(REPO_ROOT / 'data' / 'embedded_v2')
     cfg.DIR.EMBEDDED_ROOT = '/elsewhere/embedded'
     assert dataset_root(cfg) == '/elsewhere/embedded'
     cfg.DIR.DATASET_ROOT = 'some/shapenet'

@@ -194,11 +194,11 @@ def test_interrupted_generation_leaves_only_complete_models_and_resumes(tmp_path
     real_write = embedded.write_model
     calls = []
 
-    def write_then_die(root_, seed, synset, index):
+    def write_then_die(root_, seed, synset, index, version=embedded.FORMAT_VERSION):
         root_ = pathlib.Path(root_)
         calls.append(index)
         if len(calls) == 3:   # die in the middle of the third model, after its renderings moved
-            mid, files = embedded.make_model(seed, synset, index)
+            mid, files = embedded.make_model(seed, synset, index, version)
             stage = root_ / embedded.STAGING / 'x'
             stage.mkdir(parents=True)
             (stage / 'junk.png').write_bytes(b'half')
@@ -206,7 +206,7 @@ def test_interrupted_generation_leaves_only_complete_models_and_resumes(tmp_path
             rendering.mkdir(parents=True)
             (rendering / '00.png').write_bytes(files[next(iter(k for k in files if k.endswith('00.png')))])
             raise KeyboardInterrupt
-        return real_write(root_, seed, synset, index)
+        return real_write(root_, seed, synset, index, version)
 
     monkeypatch.setattr(embedded, 'write_model', write_then_die)
     with pytest.raises(KeyboardInterrupt):
@@ -246,7 +246,7 @@ def test_folders_holding_other_data_are_refused(tmp_path):
 
 
 def test_ensure_embedded_dataset_generates_once_then_returns_at_once(tmp_path, monkeypatch):
-    monkeypatch.setattr(embedded, 'BUILDERS', {k: BUILDERS[k] for k in FEW})
+    monkeypatch.setattr(embedded, 'SYNSETS', sorted(FEW))
     cfg = load_config(set_pairs=[('EMBEDDED.N_PER_CATEGORY', '1'), ('EMBEDDED.NUM_WORKERS', '1')])
     root = ensure_embedded_dataset(cfg, tmp_path / 'e', progress=False)
     assert len(_models(root)) == 2

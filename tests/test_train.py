@@ -197,7 +197,7 @@ def test_first_train_without_data_generates_the_embedded_dataset(tmp_path):
             '--set', 'EMBEDDED.N_PER_CATEGORY', '2', '--set', 'TEST.NUM_VALIDATION_MODELS', '2']
     result = run_sh(*args, '--iter', '1')
     assert result.returncode == 0, result.stderr
-    assert 'Generating the embedded dataset (2 objects x 13 categories, seed 0)' in result.stderr
+    assert 'Generating the embedded dataset v2 (2 objects x 13 categories, seed 0)' in result.stderr
     assert '26/26' in result.stderr                          # the progress bar reached the end
     assert len(list((embedded / 'ShapeNetVox32').glob('*/*/model.binvox'))) == 26
     assert (tmp_path / 'run' / 'res_gru_3.weights.h5').exists()
