@@ -69,7 +69,9 @@ def _plain_background_to_test_colour(rgb, background):
     labels, _ = ndimage.label(distance < tolerance)
     edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
     wall = np.isin(labels, np.unique(edge[edge > 0]))
-    opacity = np.where(wall, np.clip((distance - tolerance / 2) / (tolerance / 2), 0.0, 1.0), 1.0)[..., None]
+    # the whole wall goes (shading across it, a vignette, stays within the tolerance), with a
+    # one-pixel soft edge so the object's outline is antialiased like a rendering's
+    opacity = np.clip(ndimage.gaussian_filter((~wall).astype(np.float32), 0.7), 0.0, 1.0)[..., None]
     return np.round(rgb * opacity + background * (1 - opacity)).astype(np.uint8)
 
 
@@ -99,10 +101,10 @@ def prepare_view(image, cfg=None):
         background = np.array([np.mean(r) for r in cfg.TEST.NO_BG_COLOR_RANGE], np.float32)
         a = alpha[..., None].astype(np.float32) / 255.0
         rgb = (rgb * a + background * (1 - a)).astype(np.uint8)
-    else:
+    top, bottom, left, right = _object_box(rgb, alpha)   # found on the picture as given
+    if alpha is None:
         rgb = _plain_background_to_test_colour(
             rgb, np.array([np.mean(r) for r in cfg.TEST.NO_BG_COLOR_RANGE], np.float32))
-    top, bottom, left, right = _object_box(rgb, alpha)
     side = max(bottom - top, right - left) / OBJECT_FILL   # the square that frames it like a rendering
     cy, cx = (top + bottom) / 2.0, (left + right) / 2.0
     y0, x0 = int(round(cy - side / 2)), int(round(cx - side / 2))
