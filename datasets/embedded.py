@@ -1,6 +1,6 @@
 """The embedded dataset: procedural objects of the 13 categories, written in ShapeNet's layout.
 
-For each object (datasets/shapes.py, built from datasets/primitives.py) it writes
+For each object (datasets/shapes/<category>.py, built from datasets/primitives.py) it writes
     {root}/ShapeNetRendering/{synset}/{model}/rendering/00.png ... 23.png, rendering_metadata.txt,
                                                         renderings.txt
     {root}/ShapeNetVox32/{synset}/{model}/model.binvox
@@ -8,7 +8,9 @@ with the conventions of the real files (REFERENCE.md): objects normalised like S
 box centred on the origin, diagonal 1); a 32^3 solid voxel grid placed as `binvox -d 32 -cb` places it
 (header translate = bounding-box minimum, scale = longest side); 24 views with azimuth U[0, 360),
 elevation U[25, 30), distance ratio U[0.65, 0.95), rendered by lib/render.py through the camera model
-of the real renderings, grey Lambertian shading, transparent background.
+of the real renderings, transparent background. Version 2 (the default) shades each part with its
+material (datasets/materials.py, lib/shading.py); version 1 is grey Lambertian, byte for byte as the
+first generator wrote it.
 
 Determinism: every model draws from its own random stream seeded by (seed, synset, index), so the same
 seed gives the same bytes whatever the number of worker processes, and a larger size adds models without
