@@ -17,6 +17,7 @@ from PIL import Image
 
 from lib.binvox_rw import read_binvox
 from lib.data_io import DataError, list_models, warn
+from lib.weights import atomic_write, atomic_write_text
 
 COLOURED_SATURATION = 0.25
 DARK_VALUE = 0.25
@@ -135,8 +136,8 @@ def summary(rows):
             'per_category': {s: float(np.mean(v)) for s, v in sorted(per_category.items())}}
 
 
-def report_markdown(real_root, generated_root, rows, real_look, generated_look, names):
-    s = summary(rows)
+def report_markdown(real_root, generated_root, rows, s, real_look, generated_look, names):
+    """coverage.md: the per-model table, s = summary(rows), and the appearance table if measured."""
     lines = [f'# Coverage of {real_root} by {generated_root}', '',
              'Per real model: the best voxel IoU against any generated model of its category.', '',
              '| category | real model | coverage | best generated match |', '|---|---|---|---|']
@@ -161,7 +162,6 @@ def coverage_picture(path, real_root, generated_root, rows, names):
     """Each real model's voxels next to its best generated match (with the IoU), one row per model."""
     from PIL import ImageDraw
     from lib.render import render_voxel_preview
-    from lib.weights import atomic_write
     tile, label = 160, 16
     canvas = Image.new('RGB', (2 * tile, len(rows) * (tile + label)), 'white')
     draw = ImageDraw.Draw(canvas)
@@ -185,13 +185,13 @@ def write_report(out_dir, real_root, generated_root, names):
     except DataError as e:   # voxels without renderings still say how well shapes are covered
         warn(f'no appearance report: {e}')
         real_look = generated_look = None
-    text = report_markdown(real_root, generated_root, rows, real_look, generated_look, names)
-    from lib.weights import atomic_write_text
+    totals = summary(rows)
+    text = report_markdown(real_root, generated_root, rows, totals, real_look, generated_look, names)
     os.makedirs(out_dir, exist_ok=True)
     atomic_write_text(os.path.join(out_dir, 'coverage.json'), json.dumps(
         {'real_root': str(real_root), 'generated_root': str(generated_root), 'models': rows,
-         'summary': summary(rows), 'appearance': {'real': real_look, 'generated': generated_look}},
+         'summary': totals, 'appearance': {'real': real_look, 'generated': generated_look}},
         indent=1) + '\n')
     atomic_write_text(os.path.join(out_dir, 'coverage.md'), text)
     coverage_picture(os.path.join(out_dir, 'coverage.png'), real_root, generated_root, rows, names)
-    return text, summary(rows)
+    return text, totals

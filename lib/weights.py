@@ -10,6 +10,7 @@ by-name group) are still read, through Keras.
 """
 import errno
 import io
+import codecs
 import json
 import os
 import pickle
@@ -351,7 +352,7 @@ _ALLOWED_GLOBALS = {
     ('numpy._core.multiarray', '_reconstruct'): np._core.multiarray._reconstruct,
     ('numpy', 'ndarray'): np.ndarray,
     ('numpy', 'dtype'): np.dtype,
-    ('_codecs', 'encode'): __import__('codecs').encode,   # bytes in protocol-2 pickles of Python 3
+    ('_codecs', 'encode'): codecs.encode,   # bytes in protocol-2 pickles of Python 3
     ('builtins', 'list'): list, ('builtins', 'tuple'): tuple, ('builtins', 'dict'): dict,
     ('__builtin__', 'list'): list, ('__builtin__', 'tuple'): tuple, ('__builtin__', 'dict'): dict,
 }

@@ -1,5 +1,6 @@
 """The embedded dataset generator (datasets/embedded.py): layout, formats, conventions of the real
 ShapeNet files, determinism, atomic and resumable generation, calibration of its renderings."""
+import io
 import pathlib
 import re
 import subprocess
@@ -83,7 +84,7 @@ def test_renderings_are_137_rgba_with_transparent_background(one_per_category):
 def test_version_1_renderings_are_grey(tmp_path):
     from datasets.embedded import make_model
     mid, files = make_model(0, '03001627', 0, version=1)
-    a = np.asarray(Image.open(__import__('io').BytesIO(files[f'ShapeNetRendering/03001627/{mid}/rendering/00.png'])))
+    a = np.asarray(Image.open(io.BytesIO(files[f'ShapeNetRendering/03001627/{mid}/rendering/00.png'])))
     assert np.all(a[..., 0] == a[..., 1]) and np.all(a[..., 1] == a[..., 2])
 
 
@@ -300,7 +301,7 @@ def test_version_2_renderings_are_coloured_and_version_1_grey():
         for synset in ('02958343', '03001627', '04379243'):
             for index in range(3):
                 mid, files = make_model(0, synset, index, version=version)
-                rgba = np.asarray(Image.open(__import__('io').BytesIO(
+                rgba = np.asarray(Image.open(io.BytesIO(
                     files[f'ShapeNetRendering/{synset}/{mid}/rendering/00.png'])), dtype=np.float64)
                 rgb = rgba[rgba[..., 3] == 255][:, :3]
                 sat = (rgb.max(1) - rgb.min(1)) / np.maximum(rgb.max(1), 1)
