@@ -8,9 +8,9 @@ layers. Its root carries the network's spec, so loading weights made for another
 another width) fails with one line naming both. Files written by Keras' own save_weights (no
 by-name group) are still read, through Keras.
 """
+import codecs
 import errno
 import io
-import codecs
 import json
 import os
 import pickle
