@@ -62,19 +62,19 @@ def _white(rng):
 
 
 def _black(rng):
-    return _material(rng, _grey(rng, (0.04, 0.2)), gloss=(0.05, 0.3))
+    return _material(rng, _grey(rng, (0.06, 0.22)), gloss=(0.05, 0.3))
 
 
 def _wood(rng):
-    colour = _hsv(rng, (18.0, 40.0), (0.3, 0.7), (0.3, 0.9))
+    colour = _hsv(rng, (18.0, 40.0), (0.15, 0.45), (0.4, 0.9))
     return _material(rng, colour, 'grain', period=(0.03, 0.09), contrast=(0.08, 0.25), gloss=(0.0, 0.2))
 
 
 def _fabric(rng):
-    if rng.random() < 0.6:
-        colour = _any_hue(rng, (0.03, 0.3), (0.25, 0.85))
+    if rng.random() < 0.7:
+        colour = _any_hue(rng, (0.03, 0.25), (0.35, 0.9))
     else:
-        colour = _any_hue(rng, (0.35, 0.8), (0.3, 0.85))
+        colour = _any_hue(rng, (0.35, 0.8), (0.35, 0.9))
     texture = 'weave' if rng.random() < 0.6 else 'noise'
     return _material(rng, colour, texture, period=(0.01, 0.03), contrast=(0.03, 0.12))
 
@@ -111,7 +111,7 @@ def _plastic(rng):
 
 
 def _glass(rng):
-    colour = _hsv(rng, (190.0, 230.0), (0.05, 0.35), (0.08, 0.3))
+    colour = _hsv(rng, (190.0, 230.0), (0.05, 0.35), (0.12, 0.35))
     return _material(rng, colour, gloss=(0.5, 0.9), shininess=(50.0, 120.0))
 
 

@@ -74,7 +74,7 @@ MATERIALS = {
     'window': {'glass': 0.85, 'black': 0.15},
     'tyre': {'rubber': 0.9, 'black': 0.1},
     'hub': {'metal': 0.6, 'grey': 0.2, 'black': 0.2},
-    'trim': {'black': 0.5, '=body': 0.35, 'grey': 0.15},
+    'trim': {'black': 0.35, '=body': 0.45, 'grey': 0.2},
     'light': {'white': 0.5, 'glass': 0.3, 'metal': 0.2},
     'bed': {'=body': 0.6, 'black': 0.3, 'grey': 0.1},
 }
