@@ -109,10 +109,17 @@ def appearance_stats(pixels):
             'dark_share': float(np.mean(value < DARK_VALUE))}
 
 
-def tree_appearance(root, views=None, max_models_per_category=None):
-    """appearance_stats over the renderings of every model of a tree (views: the first n, or all)."""
-    collected = []
+def tree_appearance(root, views=None, max_models_per_category=None, category_weights=None):
+    """appearance_stats over the renderings of every model of a tree (views: the first n, or all).
+
+    category_weights ({synset: weight}) compares like with like: only those categories are read, and
+    each one's pixels are subsampled (seeded) so that it weighs in proportion to its weight, e.g. the
+    number of real models of the category, whatever the number of generated ones.
+    """
+    by_synset = {}
     for synset, models in tree_models(root).items():
+        if category_weights is not None and synset not in category_weights:
+            continue
         for m in models[:max_models_per_category]:
             folder = os.path.join(root, 'ShapeNetRendering', synset, m, 'rendering')
             if not os.path.isdir(folder):
@@ -121,10 +128,16 @@ def tree_appearance(root, views=None, max_models_per_category=None):
             for f in pngs:
                 pixels = _object_pixels(os.path.join(folder, f))
                 if pixels is not None and len(pixels):
-                    collected.append(pixels)
-    if not collected:
+                    by_synset.setdefault(synset, []).append(pixels)
+    if not by_synset:
         raise DataError(f'{root}: no readable renderings under ShapeNetRendering/')
-    return appearance_stats(np.concatenate(collected))
+    pools = {s: np.concatenate(p) for s, p in sorted(by_synset.items())}
+    if category_weights is None:
+        return appearance_stats(np.concatenate(list(pools.values())))
+    per_weight = min(len(p) / category_weights[s] for s, p in pools.items())
+    rng = np.random.default_rng(0)
+    return appearance_stats(np.concatenate([
+        p[rng.choice(len(p), int(per_weight * category_weights[s]), replace=False)] for s, p in pools.items()]))
 
 
 def summary(rows):
@@ -152,7 +165,7 @@ def report_markdown(real_root, generated_root, rows, s, real_look, generated_loo
     lines += ['', '## Appearance of the object pixels', '',
               '| | coloured (saturation > 0.25) | brightness mean | brightness spread | dark (value < 0.25) |',
               '|---|---|---|---|---|']
-    for label, look in (('real', real_look), ('generated', generated_look)):
+    for label, look in (('real', real_look), ('generated, same categories weighted like the real', generated_look)):
         lines.append(f"| {label} | {look['coloured_share']:.3f} | {look['brightness_mean']:.3f} | "
                      f"{look['brightness_std']:.3f} | {look['dark_share']:.3f} |")
     return '\n'.join(lines) + '\n'
@@ -181,7 +194,9 @@ def write_report(out_dir, real_root, generated_root, names):
     rows = shape_coverage(real_root, generated_root)
     try:
         real_look = tree_appearance(real_root)
-        generated_look = tree_appearance(generated_root, views=APPEARANCE_VIEWS)
+        # the real tree's categories only, weighted by its number of models in each
+        real_counts = {r['synset']: sum(q['synset'] == r['synset'] for q in rows) for r in rows}
+        generated_look = tree_appearance(generated_root, views=APPEARANCE_VIEWS, category_weights=real_counts)
     except DataError as e:   # voxels without renderings still say how well shapes are covered
         warn(f'no appearance report: {e}')
         real_look = generated_look = None

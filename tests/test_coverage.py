@@ -64,6 +64,32 @@ def test_appearance_stats_count_coloured_and_dark_pixels():
     assert s['brightness_mean'] == pytest.approx((1.0 + 0.5 + 0.1 + 0.9) / 4)
 
 
+def _flat_renderings(root, synset, model, rgb, n_pixels, views=2):
+    from PIL import Image
+    folder = root / 'ShapeNetRendering' / synset / model / 'rendering'
+    folder.mkdir(parents=True)
+    for v in range(views):
+        rgba = np.zeros((1, 200, 4), np.uint8)
+        rgba[0, :n_pixels] = (*rgb, 255)
+        Image.fromarray(rgba).save(folder / f'{v:02d}.png')
+    _write(root, synset, model, _grid(np.s_[:4, :4, :4]))
+
+
+def test_appearance_compares_the_real_categories_weighted_like_the_real_models(tmp_path):
+    gen = tmp_path / 'gen'
+    # many small red chairs, one big black bench, and a category the real tree does not have (white)
+    for k in range(4):
+        _flat_renderings(gen, CHAIR, f'c{k}', (200, 0, 0), 50)
+    _flat_renderings(gen, BENCH, 'b0', (10, 10, 10), 200)
+    _flat_renderings(gen, '02691156', 'a0', (250, 250, 250), 200)
+    assert tree_appearance(str(gen))['pixels'] == 2 * (4 * 50 + 200 + 200)
+    # three real chairs to one real bench: chairs weigh 3/4, whatever their pixel counts
+    look = tree_appearance(str(gen), category_weights={CHAIR: 3, BENCH: 1})
+    assert look['coloured_share'] == pytest.approx(0.75, abs=0.01)
+    assert look['dark_share'] == pytest.approx(0.25, abs=0.01)
+    assert tree_appearance(str(gen), category_weights={BENCH: 1})['dark_share'] == 1.0
+
+
 def test_coverage_command_on_the_real_sample(shapenet_sample, tmp_path):
     gen = tmp_path / 'generated'
     generate_dataset(gen, 2, seed=0, workers=1, synsets=['02691156', BENCH, CHAIR], progress=False)
