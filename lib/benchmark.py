@@ -432,8 +432,8 @@ MEASURES = {'matmul': _measure_matmul, 'forward': _measure_forward, 'train': _me
 def worker(specs):
     """Run measurements in order, printing one tagged JSON line each."""
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from lib.cli import import_tensorflow_quietly
-    import_tensorflow_quietly()
+    from lib.cli_common import backend_ready
+    backend_ready()
     for m in specs:
         times, load, extra = MEASURES[m['kind']](m)
         result = {**m, 'times': times, 'median': statistics.median(times), 'min': min(times),

@@ -5,19 +5,16 @@
     model = build_network('gru_3', cfg.NETWORK)    # from the config tree
 """
 import dataclasses
+import importlib
 
-from models.common import NetworkSpec
-from models.gru_net import build_gru_net
-from models.lstm_net import build_lstm_net
-from models.res_gru_net import build_res_gru_net
-
-# name -> (Table 1 row, builder, structure)
+# name -> (Table 1 row, builder as 'module:function', structure). The builders (and Keras) are imported
+# when a network is built, so listing or naming networks (command-line help) stays instant.
 NETWORKS = {
-    'lstm_1': ('3D-LSTM-1', build_lstm_net, dict(encoder='simple', cell='lstm', recurrent_kernel=1, decoder='simple')),
-    'gru_1': ('3D-GRU-1', build_gru_net, dict(encoder='simple', cell='gru', recurrent_kernel=1, decoder='simple')),
-    'lstm_3': ('3D-LSTM-3', build_lstm_net, dict(encoder='simple', cell='lstm', recurrent_kernel=3, decoder='simple')),
-    'gru_3': ('3D-GRU-3', build_gru_net, dict(encoder='simple', cell='gru', recurrent_kernel=3, decoder='simple')),
-    'res_gru_3': ('Res3D-GRU-3', build_res_gru_net, dict(encoder='residual', cell='gru', recurrent_kernel=3, decoder='residual')),
+    'lstm_1': ('3D-LSTM-1', 'models.lstm_net:build_lstm_net', dict(encoder='simple', cell='lstm', recurrent_kernel=1, decoder='simple')),
+    'gru_1': ('3D-GRU-1', 'models.gru_net:build_gru_net', dict(encoder='simple', cell='gru', recurrent_kernel=1, decoder='simple')),
+    'lstm_3': ('3D-LSTM-3', 'models.lstm_net:build_lstm_net', dict(encoder='simple', cell='lstm', recurrent_kernel=3, decoder='simple')),
+    'gru_3': ('3D-GRU-3', 'models.gru_net:build_gru_net', dict(encoder='simple', cell='gru', recurrent_kernel=3, decoder='simple')),
+    'res_gru_3': ('Res3D-GRU-3', 'models.res_gru_net:build_res_gru_net', dict(encoder='residual', cell='gru', recurrent_kernel=3, decoder='residual')),
 }
 
 # The original's class and file names.
@@ -50,6 +47,7 @@ def network_spec(name, network_cfg=None, img_size=127, n_vox=32, **overrides):
                       grid_size=network_cfg.GRID_SIZE, hidden_channels=network_cfg.HIDDEN_CHANNELS,
                       fast_path=network_cfg.FAST_PATH, precision=network_cfg.PRECISION)
     values.update(overrides)
+    from models.common import NetworkSpec
     spec = NetworkSpec(name=name, img_size=img_size, n_vox=n_vox, **values)
     spec.check()
     return spec
@@ -57,11 +55,13 @@ def network_spec(name, network_cfg=None, img_size=127, n_vox=32, **overrides):
 
 def build_network(name_or_spec, network_cfg=None, batch_size=None, stateful=False, **overrides):
     """Build a network. batch_size (with stateful=True) makes the view recurrence keep its state."""
+    from models.common import NetworkSpec
     if isinstance(name_or_spec, NetworkSpec):
         spec = dataclasses.replace(name_or_spec, **overrides)
     else:
         spec = network_spec(name_or_spec, network_cfg, **overrides)
-    builder = NETWORKS[spec.name][1]
+    module, function = NETWORKS[spec.name][1].split(':')
+    builder = getattr(importlib.import_module(module), function)
     model = builder(spec, batch_size=batch_size, stateful=stateful)
     model.spec = spec
     return model

@@ -5,6 +5,7 @@ import json
 import os
 import resource
 import subprocess
+import sys
 
 import h5py
 import numpy as np
@@ -283,3 +284,32 @@ def test_read_only_output_folders_are_one_line(tiny_original, tiny_weights, tmp_
         assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o755)
+
+
+# A command's module is imported, its arguments parsed and checked, and only then is Keras loaded.
+_IMPORT_PROBE = '''import sys
+from lib.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as e:
+    code = e.code
+print('loaded:', ' '.join(m for m in ('tensorflow', 'keras', 'jax', 'torch') if m in sys.modules))
+sys.exit(code)
+'''
+
+
+@pytest.mark.parametrize('argv, code', [
+    (['demo', '--help'], 0), (['train', '--help'], 0), (['test', '--help'], 0), (['summary', '--help'], 0),
+    (['convert', '--help'], 0), (['check-data', '--help'], 0), (['bench', '--help'], 0),
+    (['train', '--iter', '0'], 1), (['train', '--set', 'TRAIN.SAVE_FREQ', '0'], 1),
+    (['test', '--weights', 'w.weights.h5', '--views', '1,1'], 1), (['test', '--thresholds', 'nan', '--weights', 'w'], 1),
+    (['demo', '--threshold', '2', 'a.png'], 1), (['demo', ''], 1), (['convert', 'a.npy', 'b.h5'], 1),
+    (['demo'], 2), (['train', '--no-such-flag'], 2),
+])
+def test_help_and_usage_errors_answer_before_keras_is_loaded(argv, code):
+    result = subprocess.run([sys.executable, '-c', _IMPORT_PROBE, *argv], capture_output=True, text=True,
+                            cwd=REPO, timeout=120)
+    assert result.returncode == code, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == 'loaded:', result.stdout
+    if code:
+        assert 'Traceback' not in result.stderr and result.stderr.strip()

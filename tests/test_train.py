@@ -220,13 +220,13 @@ def test_a_dataset_that_cannot_be_loaded_stops_training_in_one_line(tiny_run, tm
 
 def test_a_generated_dataset_given_with_data_is_not_reported_as_shapenet(tmp_path, make_dataset_tree):
     from datasets.embedded import MANIFEST
-    from lib.cli import _dataset_meta
+    from lib.cli_common import dataset_meta
     from lib.config import load_config
     real = make_dataset_tree(models_per_category=1)
     cfg = load_config(set_pairs=[('DIR.DATASET_ROOT', str(real))])
-    assert _dataset_meta(cfg)['dataset_kind'] == 'shapenet'
+    assert dataset_meta(cfg)['dataset_kind'] == 'shapenet'
     (real / MANIFEST).write_text('{}')       # what the generator leaves in its dataset's root
-    assert _dataset_meta(cfg)['dataset_kind'] == 'embedded'
+    assert dataset_meta(cfg)['dataset_kind'] == 'embedded'
 
 
 def test_output_folders_that_are_files_are_one_line_errors(tiny_run, tmp_path):
