@@ -70,7 +70,9 @@ _DEFAULTS = {
         'WIDTH': 1.0,            # multiplies every channel count (hidden state included); 1.0 = paper
         # How the network is computed (same weights, same results within float rounding):
         'FAST_PATH': True,       # no products with unpooling's zeros; False = the literal reference
-        'PRECISION': 'float32',  # or 'mixed_bfloat16' (encoder/decoder in bf16; state, loss float32)
+        # or 'mixed_bfloat16' / 'mixed_float16' (encoder/decoder in 16 bits; state, loss float32;
+        # float16 trains with dynamic loss scaling)
+        'PRECISION': 'float32',
     },
     'DIR': {
         'DATASET': 'datasets/shapenet_1000.json',  # categories (and optional model lists)
@@ -110,6 +112,9 @@ _DEFAULTS = {
         # none | mirrored (all GPUs of this machine) | multi_worker (machines from TF_CONFIG);
         # CONST.BATCH_SIZE stays the global batch (lib/distribute.py)
         'STRATEGY': 'none',
+        # XLA / jax.jit / torch.compile of the training step: auto (off on a CPU; on a GPU on for
+        # TensorFlow and JAX, off for PyTorch), true or false (lib/devices.py)
+        'JIT_COMPILE': 'auto',
     },
     'TEST': {
         'DATASET_PORTION': [0.8, 1.0],
@@ -146,8 +151,14 @@ def _is_float_text(text):
     return True
 
 
+# String keys that also take a YAML boolean (true/false, also yes/no/on/off), kept as 'true'/'false'.
+_BOOLEAN_TEXT = {'TRAIN.JIT_COMPILE'}
+
+
 def _check_value(key, default, value):
     """Return value converted to the type of default, or raise ConfigError naming key."""
+    if key in _BOOLEAN_TEXT and isinstance(value, bool):
+        return 'true' if value else 'false'
     if isinstance(default, bool) or isinstance(value, bool):
         if isinstance(default, bool) and isinstance(value, bool):
             return value
@@ -222,7 +233,8 @@ def set_value(cfg, dotted_key, text):
         raise ConfigError(f'unknown config key {dotted_key}')
     if isinstance(node[last], Config):
         raise ConfigError(f'config key {dotted_key} is a section; set one of its keys')
-    if isinstance(node[last], str) and not isinstance(value, str):
+    if isinstance(node[last], str) and not isinstance(value, str) and not (
+            dotted_key in _BOOLEAN_TEXT and isinstance(value, bool)):
         value = text  # a path such as 123 or a name such as "true" stays the string the user typed
     node[last] = _check_value(dotted_key, node[last], value)
     return cfg
@@ -279,6 +291,8 @@ def check_ranges(cfg):
     for step, rate in cfg.TRAIN.LEARNING_RATES.items():
         if not (math.isfinite(rate) and rate > 0):
             raise ConfigError(f'config key TRAIN.LEARNING_RATES.{step} must be a number above 0, got {rate}')
+    if cfg.TRAIN.JIT_COMPILE not in ('auto', 'true', 'false'):
+        raise ConfigError(f'config key TRAIN.JIT_COMPILE must be auto, true or false, got {cfg.TRAIN.JIT_COMPILE!r}')
     for t in cfg.TEST.VOXEL_THRESH:
         if not 0 < t < 1:
             raise ConfigError(f'config key TEST.VOXEL_THRESH: thresholds must be between 0 and 1, got {t}')

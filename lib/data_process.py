@@ -9,6 +9,7 @@ A model whose files are bad is skipped for that sample and replaced by another m
 key (seed, batch, slot, attempt), so the replacement is the same on every run; each bad model is
 reported once (one line naming the file and the problem) and counted.
 """
+import collections
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -265,3 +266,29 @@ class TrainBatches(keras.utils.PyDataset):
         if first:
             warn(f'{error}; model {pair[0]}/{pair[1]} skipped, another model used instead '
                  f'({count} bad model{"s" if count > 1 else ""} so far)')
+
+
+def threaded_batches(batches, workers, errors=None):
+    """Every batch of a TrainBatches (or any sequence of batches) in order, decoded `workers` at a
+    time in threads and read ahead, so loading overlaps training. Plain numpy: what Keras' fit
+    takes on every backend (lib.train_net wraps it in tf.data on TensorFlow). An error while
+    loading is appended to `errors` before it is raised."""
+    depth = max(2, 2 * workers)
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        pending = collections.deque()
+        next_index = 0
+        try:
+            while next_index < len(batches) or pending:
+                while next_index < len(batches) and len(pending) < depth:
+                    pending.append(pool.submit(batches.__getitem__, next_index))
+                    next_index += 1
+                try:
+                    batch = pending.popleft().result()
+                except Exception as e:
+                    if errors is not None:
+                        errors.append(e)
+                    raise
+                yield batch
+        finally:   # a consumer that stops early: the read-ahead is not waited for
+            for future in pending:
+                future.cancel()

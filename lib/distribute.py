@@ -96,6 +96,8 @@ def distribute_options(dataset, strategy):
 
 def gather_from_replicas(strategy, value):
     """An integer of every replica (one per device of every worker), e.g. to check that all agree."""
+    if strategy is None:   # one device (and any backend: TensorFlow is not imported)
+        return [int(value)]
     import tensorflow as tf
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) or replicas(strategy) == 1:
         return [int(value)]   # one process: its replicas share everything

@@ -37,13 +37,20 @@ def learning_rate_schedule(train_cfg):
         boundaries=[s for s, _ in steps], values=[float(train_cfg.DEFAULT_LEARNING_RATE)] + [v for _, v in steps])
 
 
-def make_optimizer(train_cfg):
+def make_optimizer(train_cfg, precision='float32'):
+    """TRAIN.POLICY's optimizer; for NETWORK.PRECISION mixed_float16 inside Keras' dynamic loss
+    scaling (float16 gradients underflow without it; a step whose scaled gradients overflow is
+    skipped and the scale halved, so the schedule may trail the iteration by the skipped steps)."""
     schedule = learning_rate_schedule(train_cfg)
     if train_cfg.POLICY == 'adam':
-        return keras.optimizers.Adam(schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
-    if train_cfg.POLICY == 'sgd':
-        return keras.optimizers.SGD(schedule, momentum=train_cfg.MOMENTUM)
-    raise ValueError(f'TRAIN.POLICY must be adam or sgd, got {train_cfg.POLICY!r}')
+        optimizer = keras.optimizers.Adam(schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+    elif train_cfg.POLICY == 'sgd':
+        optimizer = keras.optimizers.SGD(schedule, momentum=train_cfg.MOMENTUM)
+    else:
+        raise ValueError(f'TRAIN.POLICY must be adam or sgd, got {train_cfg.POLICY!r}')
+    if precision == 'mixed_float16':
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
 
 
 def current_learning_rate(optimizer):

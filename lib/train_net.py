@@ -10,19 +10,18 @@ Output folder:
     training_curve.png          loss and validation IoU against iterations
     tensorboard/                TensorBoard logs
 """
-import collections
 import contextlib
 import csv
 import os
 import shutil
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from lib.config import dump_config
-from lib.data_process import TrainBatches
+from lib.data_process import TrainBatches, threaded_batches
+from lib.devices import device_kind, resolve_jit_compile, tensorflow_available
 from lib.distribute import distribute_options, gather_from_replicas, is_chief, scope, worker_name
 from lib.solver import (Supervisor, TrainingDiverged, VoxelTrainer, clean_partial_checkpoints,
                         latest_checkpoint, load_checkpoint, make_optimizer, read_checkpoint_state)
@@ -88,40 +87,29 @@ def cut_log(path, iteration):
 
 
 def batch_stream(batches, workers, errors=None):
-    """The batches of a TrainBatches as a tf.data pipeline: decoded `workers` at a time in threads
-    and prefetched, so loading overlaps training. The number of views varies per batch. An error
-    while loading is appended to `errors` (tf.data re-raises it as its own error type)."""
+    """The batches of a TrainBatches as fit() takes them: decoded `workers` at a time in threads and
+    read ahead (lib.data_process.threaded_batches), so loading overlaps training. On TensorFlow a
+    tf.data pipeline (what tf.distribute splits over replicas), on JAX and PyTorch the plain
+    generator, which needs no TensorFlow. The number of views varies per batch. An error while
+    loading is appended to `errors` (tf.data re-raises it as its own error type)."""
+    import keras
+    if keras.backend.backend() != 'tensorflow':
+        return threaded_batches(batches, workers, errors)
     import tensorflow as tf
     cfg = batches.cfg
     n = cfg.CONST.N_VOX
     signature = (tf.TensorSpec((batches.batch_size, None, cfg.CONST.IMG_H, cfg.CONST.IMG_W, 3), tf.float32),
                  tf.TensorSpec((batches.batch_size, n, n, n), tf.uint8))
-    depth = max(2, 2 * workers)
-
-    def generate():
-        with ThreadPoolExecutor(max(1, workers)) as pool:
-            pending = collections.deque()
-            next_index = 0
-            while next_index < len(batches) or pending:
-                while next_index < len(batches) and len(pending) < depth:
-                    pending.append(pool.submit(batches.__getitem__, next_index))
-                    next_index += 1
-                try:
-                    batch = pending.popleft().result()
-                except Exception as e:
-                    if errors is not None:
-                        errors.append(e)
-                    raise
-                yield batch
-
-    return tf.data.Dataset.from_generator(generate, output_signature=signature).prefetch(2)
+    return tf.data.Dataset.from_generator(lambda: threaded_batches(batches, workers, errors),
+                                          output_signature=signature).prefetch(2)
 
 
 # Keys a rerun may change and still resume: the length of the run and how it reports.
 RESUMABLE_CHANGES = {('TRAIN', 'NUM_ITERATION'), ('TRAIN', 'PRINT_FREQ'), ('TRAIN', 'VALIDATION_FREQ'),
                      ('TRAIN', 'SAVE_FREQ'), ('TRAIN', 'NUM_WORKER'), ('TRAIN', 'TENSORBOARD'),
                      ('DIR', 'OUT_PATH'), ('CONST', 'WEIGHTS'), ('TEST', 'NUM_VALIDATION_MODELS'),
-                     ('TRAIN', 'STRATEGY')}   # the same global batch gives the same steps on any devices
+                     ('TRAIN', 'STRATEGY'),   # the same global batch gives the same steps on any devices
+                     ('TRAIN', 'JIT_COMPILE')}   # how the step is compiled, not what it computes
 
 
 def _differences(old, new):
@@ -177,8 +165,9 @@ def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weigh
     seed = cfg.CONST.RNG_SEED
     with scope(strategy):   # the optimizer's variables are mirrored like the network's
         trainer = VoxelTrainer(network, cfg.TRAIN.WEIGHT_DECAY)
-        optimizer = make_optimizer(cfg.TRAIN)
-        trainer.compile(optimizer=optimizer, jit_compile=False)
+        optimizer = make_optimizer(cfg.TRAIN, precision=cfg.NETWORK.PRECISION)
+        jit_compile = resolve_jit_compile(cfg.TRAIN.JIT_COMPILE)
+        trainer.compile(optimizer=optimizer, jit_compile=jit_compile)
         if strategy is not None:
             # made now on every worker alike (making a variable is a collective step there)
             optimizer.build(network.trainable_variables)
@@ -229,12 +218,18 @@ def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weigh
                             validate=run_validation if validate else None, log=log)
     callbacks = [supervisor]
     if cfg.TRAIN.TENSORBOARD and chief:
-        callbacks.append(keras.callbacks.TensorBoard(os.path.join(out_dir, 'tensorboard'),
-                                                     update_freq=cfg.TRAIN.PRINT_FREQ))
+        if tensorflow_available():   # Keras writes TensorBoard logs with tf.summary, on every backend
+            callbacks.append(keras.callbacks.TensorBoard(os.path.join(out_dir, 'tensorboard'),
+                                                         update_freq=cfg.TRAIN.PRINT_FREQ))
+        else:
+            log('no TensorBoard logs: Keras writes them with TensorFlow, which is not installed here '
+                '(train_log.csv and training_curve.png are written as always)')
     log(f'training {network.name} ({network.count_params():,} parameters) on {len(train_pairs)} models, '
         f'iterations {start}..{total}, batch {cfg.CONST.BATCH_SIZE} x 1..{cfg.CONST.N_VIEWS} views'
         + (f' over {strategy.num_replicas_in_sync} replica{"s" if strategy.num_replicas_in_sync != 1 else ""}'
            if strategy is not None else ''))
+    log(f'computing on {keras.backend.backend()} ({device_kind()}), {cfg.NETWORK.PRECISION}, '
+        f'jit_compile {"on" if jit_compile else "off"} (TRAIN.JIT_COMPILE {cfg.TRAIN.JIT_COMPILE})')
     # tf.data splits each global batch evenly over the replicas (lib/distribute.py)
     loading_errors = []
     try:

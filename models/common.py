@@ -22,7 +22,7 @@ ENCODER_FILTERS = (96, 128, 256, 256, 256, 256)   # conv1 .. conv6
 FC_UNITS = 1024                                   # fc7
 DECODER_FILTERS = (64, 32)                        # conv9, conv10 (conv7, conv8 = hidden channels)
 N_CLASSES = 2                                     # conv11: empty, occupied
-PRECISIONS = ('float32', 'mixed_bfloat16')
+PRECISIONS = ('float32', 'mixed_bfloat16', 'mixed_float16')
 
 
 def scale_width(n, width):
@@ -46,7 +46,7 @@ class NetworkSpec:
     n_vox: int = 32
     # How it is computed, not what: neither changes the weights (one weights file serves all).
     fast_path: bool = True      # no products with unpooling's zeros, W.x of all views at once
-    precision: str = 'float32'  # or 'mixed_bfloat16': encoder and decoder in bfloat16
+    precision: str = 'float32'  # or 'mixed_bfloat16' / 'mixed_float16': encoder and decoder in 16 bits
 
     @property
     def encoder_filters(self):
