@@ -84,6 +84,52 @@ def _named_image_errors(path):
         raise DataError(f'{path}: unreadable image ({e})') from None
 
 
+# In the ShapeNet renderings an object's bounding box spans 0.69 of the 137-pixel frame on average
+# (median over the shared real sample, 0.43-0.93), centred.
+RENDERING_SIZE = 137
+OBJECT_FILL = 0.69
+
+
+def border_colour(rgb):
+    """The background colour of a photo-like image: the median of its border pixels, and their spread
+    (median absolute deviation, largest channel), which is small for a plain background."""
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.float32)
+    colour = np.median(border, axis=0)
+    spread = float(np.max(np.median(np.abs(border - colour), axis=0)))
+    return colour, spread
+
+
+def frame_box(rgb, box, alpha=None, size=RENDERING_SIZE, fill=OBJECT_FILL):
+    """A photo framed like a rendering: the square centred on box = (top, bottom, left, right) (pixel
+    edges) whose side is the box's long side / fill, resized to size x size (Lanczos), uint8 RGB.
+
+    Where the square leaves the picture it is extended with the border's median colour (repeating
+    the edge pixels would stretch whatever touches the border, e.g. an object cut by the top edge,
+    into a bar). alpha (H, W) uint8, e.g. a dataset's object mask: framed the same way, 0 outside the
+    picture, made hard (0 or 255) after resizing, and returned as the fourth channel (RGBA).
+    """
+    h, w = rgb.shape[:2]
+    top, bottom, left, right = box
+    side = max(bottom - top, right - left) / fill   # the square that frames it like a rendering
+    cy, cx = (top + bottom) / 2.0, (left + right) / 2.0
+    y0, x0 = int(round(cy - side / 2)), int(round(cx - side / 2))
+    n = max(1, int(round(side)))
+    pad = max(0, -y0, -x0, y0 + n - h, x0 + n - w)
+
+    def square(plane, background):
+        padded = np.empty((h + 2 * pad, w + 2 * pad) + plane.shape[2:], np.uint8)
+        padded[:] = background
+        padded[pad:pad + h, pad:pad + w] = plane
+        return padded[y0 + pad:y0 + pad + n, x0 + pad:x0 + pad + n]
+
+    framed = np.asarray(Image.fromarray(square(rgb, np.round(border_colour(rgb)[0]).astype(np.uint8)))
+                        .resize((size, size), Image.LANCZOS))
+    if alpha is None:
+        return framed
+    mask = np.asarray(Image.fromarray(square(np.asarray(alpha, np.uint8), 0)).resize((size, size), Image.BILINEAR))
+    return np.dstack([framed, np.where(mask >= 128, 255, 0).astype(np.uint8)])
+
+
 def split_alpha(image):
     """(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None) from grey, grey+alpha, RGB or RGBA arrays.
 

@@ -18,30 +18,15 @@ import os
 
 import numpy as np
 from keras import ops
-from PIL import Image
 
 from lib.config import get_default_config
-from lib.data_augmentation import load_image, preprocess_test, split_alpha
+from lib.data_augmentation import (OBJECT_FILL, RENDERING_SIZE, border_colour, frame_box,  # noqa: F401 (the API's names)
+                                   load_image, preprocess_test, split_alpha)
 from lib.data_io import DataError, warn
 from lib.voxel import occupied_probability
 from lib.weights import WeightsError, build_overrides, load_weights, read_spec
 from models import build_network
 from models.common import logits_after_views
-
-# In the ShapeNet renderings an object's bounding box spans 0.69 of the 137-pixel frame on average
-# (median over the shared real sample, 0.43-0.93), centred.
-RENDERING_SIZE = 137
-OBJECT_FILL = 0.69
-
-
-def border_colour(rgb):
-    """The background colour of a photo-like image: the median of its border pixels, and their spread
-    (median absolute deviation, largest channel), which is small for a plain background."""
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.float32)
-    colour = np.median(border, axis=0)
-    spread = float(np.max(np.median(np.abs(border - colour), axis=0)))
-    return colour, spread
-
 
 def _object_mask(rgb, alpha):
     """The object's pixels: alpha > 0, or pixels unlike the border colour (beyond JPEG noise and the
@@ -105,19 +90,7 @@ def prepare_view(image, cfg=None):
     if alpha is None:
         rgb = _plain_background_to_test_colour(
             rgb, np.array([np.mean(r) for r in cfg.TEST.NO_BG_COLOR_RANGE], np.float32))
-    side = max(bottom - top, right - left) / OBJECT_FILL   # the square that frames it like a rendering
-    cy, cx = (top + bottom) / 2.0, (left + right) / 2.0
-    y0, x0 = int(round(cy - side / 2)), int(round(cx - side / 2))
-    size = int(round(side))
-    # where the square leaves the picture, extend it with the background colour (repeating the edge
-    # pixels would stretch whatever touches the border, e.g. an object cut by the top edge, into a bar)
-    pad = max(0, -y0, -x0, y0 + size - h, x0 + size - w)
-    padded = np.empty((h + 2 * pad, w + 2 * pad, 3), np.uint8)
-    padded[:] = np.round(border_colour(rgb)[0]).astype(np.uint8)
-    padded[pad:pad + h, pad:pad + w] = rgb
-    square = padded[y0 + pad:y0 + pad + size, x0 + pad:x0 + pad + size]
-    resized = np.asarray(Image.fromarray(square).resize((RENDERING_SIZE, RENDERING_SIZE), Image.LANCZOS))
-    return preprocess_test(resized, cfg)
+    return preprocess_test(frame_box(rgb, (top, bottom, left, right)), cfg)
 
 
 def network_from_weights(weights, net=None, batch_size=None, stateful=False):
