@@ -8,6 +8,7 @@ import os
 from lib.cli_common import (CommandError, add_config_args, at_least, backend_ready, command_line,
                             config_from_args, dataset_meta, ensure_dataset, given_path, network_from_cfg,
                             output_folder, parse_list, shown_path)
+from lib.cli_photos import add_photo_arguments, check_photo_arguments, photo_test, photo_train
 from lib.data_io import repo_path
 
 
@@ -71,29 +72,41 @@ def cmd_train(argv):
     parser.add_argument('--iter', type=int, help='number of iterations (TRAIN.NUM_ITERATION)')
     parser.add_argument('--data', help='dataset root with ShapeNetRendering/ and ShapeNetVox32/ (DIR.DATASET_ROOT)')
     parser.add_argument('--weights', help='start from these .weights.h5 (fine-tuning)')
+    add_photo_arguments(parser, 'train')
     args = parser.parse_args(argv)
     if not args.cfg:
         args.cfg = [repo_path(DEFAULT_TRAIN_CFG)]
     at_least('--iter', args.iter, 1)
+    check_photo_arguments(args, argv, 'train')
+    if args.dataset != 'shapenet':
+        return photo_train(args, argv, train_and_validate)
     extra = {'NETWORK.NAME': args.net, 'DIR.OUT_PATH': given_path(args.out, '--out'),
              'TRAIN.NUM_ITERATION': args.iter, 'DIR.DATASET_ROOT': given_path(args.data, '--data'),
              'CONST.WEIGHTS': given_path(args.weights, '--weights')}
     cfg = config_from_args(args, **{k: (str(v) if v is not None else None) for k, v in extra.items()})
     backend_ready()   # the arguments and the config are good: now load Keras
     from lib.data_io import category_model_pairs
-    from lib.test_net import evaluate
-    from lib.train_net import train
     from models import spec_from_config
     spec_from_config(cfg)   # a network no machine can hold is refused before the data is made
-    from lib.distribute import make_strategy, scope
+    from lib.distribute import make_strategy
     strategy = make_strategy(cfg)   # first: a multi-worker strategy must be made at program start
     ensure_dataset(cfg)
+    train_pairs = category_model_pairs(cfg, cfg.TRAIN.DATASET_PORTION)
+    test_pairs = category_model_pairs(cfg, cfg.TEST.DATASET_PORTION)
+    train_and_validate(cfg, strategy, train_pairs, test_pairs)
+    return 0
+
+
+def train_and_validate(cfg, strategy, train_pairs, test_pairs):
+    """Build the network (seeded, in the strategy's scope) and train it on train_pairs, validating on
+    an even spread of test_pairs; shared by ShapeNet training and fine-tuning on photos."""
     import keras
+    from lib.distribute import scope
+    from lib.test_net import evaluate
+    from lib.train_net import train
     keras.utils.set_random_seed(cfg.CONST.RNG_SEED)   # the initial weights are part of the run
     with scope(strategy):   # variables made inside are mirrored over the replicas
         network = network_from_cfg(cfg)
-    train_pairs = category_model_pairs(cfg, cfg.TRAIN.DATASET_PORTION)
-    test_pairs = category_model_pairs(cfg, cfg.TEST.DATASET_PORTION)
     # validation: an even spread of test models, all N_VIEWS first views, the first threshold
     step = max(1, len(test_pairs) // max(1, cfg.TEST.NUM_VALIDATION_MODELS))
     val_pairs = test_pairs[::step][:cfg.TEST.NUM_VALIDATION_MODELS]
@@ -110,7 +123,6 @@ def cmd_train(argv):
     out_dir = output_folder(repo_path(cfg.DIR.OUT_PATH))
     train(cfg, network, train_pairs, out_dir, validate=validate if val_pairs else None,
           initial_weights=repo_path(cfg.CONST.WEIGHTS) if cfg.CONST.WEIGHTS else None, strategy=strategy)
-    return 0
 
 
 # the models a test runs on: config portions, or a whole (small, real) folder
@@ -152,6 +164,7 @@ def cmd_test(argv):
                         help="dataset whose train split gives the mean-shape baseline (default: the "
                              "evaluated one for --split test, else the embedded dataset)")
     add_config_args(parser)
+    add_photo_arguments(parser, 'test')
     args = parser.parse_args(argv)
     views = parse_list(args.views, int, '--views')
     thresholds = parse_list(args.thresholds, float, '--thresholds')
@@ -170,6 +183,10 @@ def cmd_test(argv):
     weights = os.path.abspath(args.weights)
     if not os.path.isfile(weights):
         raise CommandError(f'weights file not found: {args.weights}')
+    check_photo_arguments(args, argv, 'test')
+    if args.dataset != 'shapenet':
+        return photo_test(args, argv, views, thresholds, weights,
+                          given_out or f'{_default_test_out(weights)}_{args.dataset}')
     backend_ready()   # the arguments are good: now load Keras
     from lib.data_io import category_model_pairs
     from lib.test_net import VIEWS_NOTE, evaluate, mean_shape_baseline, write_reports
