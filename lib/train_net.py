@@ -157,12 +157,27 @@ def train(cfg, network, train_pairs, out_dir, validate=None, initial_weights=Non
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
+def _quiet_grappler_remapper():
+    """Turn off TensorFlow's graph remapper for the training run.
+
+    The remapper fuses conv + bias + activation; in the training graph it cannot (the gradient of the
+    leaky ReLU needs the unfused bias output), fails, and prints an INVALID_ARGUMENT error line on
+    every run. Grappler then keeps the graph as it was before that pass, so turning it off only
+    drops the noise. Evaluation outside training (./run.sh test, demo) keeps it.
+    """
+    import keras
+    if keras.backend.backend() == 'tensorflow':
+        import tensorflow as tf
+        tf.config.optimizer.set_experimental_options({'remapping': False})
+
+
 def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weights, log, strategy):
     """train() with the folder to resume from (out_dir) and the one to write (work_dir)."""
     import keras
     chief = work_dir == out_dir
     total = cfg.TRAIN.NUM_ITERATION
     seed = cfg.CONST.RNG_SEED
+    _quiet_grappler_remapper()
     with scope(strategy):   # the optimizer's variables are mirrored like the network's
         trainer = VoxelTrainer(network, cfg.TRAIN.WEIGHT_DECAY)
         optimizer = make_optimizer(cfg.TRAIN, precision=cfg.NETWORK.PRECISION)

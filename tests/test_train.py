@@ -88,6 +88,7 @@ def test_train_survives_sigkill_mid_save_and_resumes_exactly(tiny_run, tmp_path)
     reference = tmp_path / 'reference'
     straight = run_sh('train', '--cfg', cfg, '--data', root, '--out', reference)
     assert straight.returncode == 0, straight.stderr
+    assert 'remapper failed' not in straight.stderr   # TensorFlow's noise on every training run
     a, b = losses(out), losses(reference)
     assert sorted(a) == sorted(b) == list(range(1, 9))
     for it in range(1, 9):
