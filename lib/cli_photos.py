@@ -139,7 +139,7 @@ def photo_test(args, argv, views, thresholds, weights, out_dir):
     cfg = config_from_args(args)
     stored = apply_stored_network(cfg, weights, args.net)
     view = _view(args, root)
-    print(f'{name}: {len(samples)} objects in the {args.split} split of {root}')
+    print(f'{name}: {len(samples)} objects listed in the {args.split} split of {root}')
     pairs = build_view(samples, view, skips, masked=args.mask, workers=cfg.TRAIN.NUM_WORKER)
     if not pairs:
         raise CommandError(f'no {name} sample could be prepared ({len(skips)} skipped for bad data)')
@@ -161,7 +161,7 @@ def photo_test(args, argv, views, thresholds, weights, out_dir):
         train_pairs = build_view(baseline_samples, view, Skips(), images=False, workers=cfg.TRAIN.NUM_WORKER,
                                  log=lambda text: None)
         baseline = mean_shape_baseline(cfg, train_pairs, result, thresholds)
-        baseline_data = f'the {name} train split ({len(train_pairs)} objects)'
+        baseline_data = f'{name} ({len(train_pairs)} objects)'
     background = "the dataset's mask (background 240)" if args.mask else 'background kept'
     meta = {'network': network.name, 'paper_name': paper_name(network.name), 'weights': shown_path(weights),
             'command': command_line('test', argv), 'date': datetime.date.today().isoformat(), 'spec': stored,
@@ -172,6 +172,8 @@ def photo_test(args, argv, views, thresholds, weights, out_dir):
             'skipped_for_bad_data': len(skips), 'baseline_data': baseline_data, 'baseline': baseline}
     markdown = write_reports(out_dir, result, meta)
     print(markdown)
+    if baseline is None:
+        print(f'no mean-shape baseline: {baseline_data}')
     if len(skips):
         print(f'{len(skips)} objects skipped for bad data (listed in results.md)')
     print(f'reports written to {out_dir}/ (results.json, results.md, iou_vs_views.png, reconstructions.png)')

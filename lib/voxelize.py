@@ -38,7 +38,9 @@ def read_mesh(path):
         vertices = np.asarray(mesh.vertices, np.float64)
         faces = np.asarray(mesh.faces, np.int64)
     except Exception as e:   # trimesh raises whatever its parser meets (ValueError, IndexError, ...)
-        raise DataError(f'{path}: unreadable mesh ({type(e).__name__}: {str(e).splitlines()[0][:120]})') from None
+        words = (str(e).splitlines() or [''])[0]
+        words = words if len(words) <= 80 else words[:77] + '...'
+        raise DataError(f'{path}: unreadable mesh ({type(e).__name__}: {words})') from None
     if faces.ndim != 2 or len(faces) == 0 or len(vertices) == 0:
         raise DataError(f'{path}: the mesh has no faces')
     if faces.min() < 0 or faces.max() >= len(vertices):
