@@ -11,6 +11,7 @@ import os
 
 from lib.cli_common import (CommandError, backend_ready, command_line, config_from_args, given_path,
                             network_from_cfg, output_folder, parse_list, shown_path)
+from lib.data_io import repo_path
 
 DATASETS = ('shapenet', 'pascal3d', 'pix3d')
 NAMES = {'pascal3d': 'PASCAL 3D+', 'pix3d': 'Pix3D'}
@@ -162,7 +163,7 @@ def photo_test(args, argv, views, thresholds, weights, out_dir):
                                  log=lambda text: None)
         baseline = mean_shape_baseline(cfg, train_pairs, result, thresholds)
         baseline_data = f'{name} ({len(train_pairs)} objects)'
-    background = "the dataset's mask (background 240)" if args.mask else 'background kept'
+    background = "background replaced by 240 outside the dataset's mask" if args.mask else 'background kept'
     meta = {'network': network.name, 'paper_name': paper_name(network.name), 'weights': shown_path(weights),
             'command': command_line('test', argv), 'date': datetime.date.today().isoformat(), 'spec': stored,
             'dataset': f'{name} at {shown_path(root)}', 'dataset_kind': args.dataset, 'dataset_short': name,
@@ -198,7 +199,7 @@ def photo_train(args, argv, train_and_validate):
     if args.dataset == 'pascal3d':   # Kar et al.'s test split; Pix3D's S1 test is not read while training
         validation = list_samples(args, root, 'test', split_file if split_file and split_file.endswith('.mat')
                                   else None, Skips())
-    out = given_path(args.out, '--out') or os.path.abspath(os.path.join('output', f'finetune_{args.dataset}'))
+    out = given_path(args.out, '--out') or repo_path(f'output/finetune_{args.dataset}')   # as DIR.OUT_PATH
     extra = {'NETWORK.NAME': args.net, 'DIR.OUT_PATH': out, 'CONST.WEIGHTS': weights,
              'TRAIN.NUM_ITERATION': None if args.iter is None else str(args.iter)}
     cfg = config_from_args(args, **extra)
