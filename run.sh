@@ -27,7 +27,7 @@ commands:
   generate-data         make the embedded dataset
   bench                 performance benchmark
   compare               reproduce the architecture comparison (Table 1)
-  setup                 (re)build .venv only
+  setup                 (re)build .venv only; --backends jax,torch or --gpu add to it
 EOF
 }
 

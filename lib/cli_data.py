@@ -144,28 +144,82 @@ BACKEND_PIP_ARGS = {
 }
 
 
+def pinned_version(package):
+    """The version requirements.txt pins for a package (e.g. tensorflow -> '2.21.0')."""
+    with open(repo_path('requirements.txt')) as f:
+        for line in f:
+            name, _, version = line.split('#', 1)[0].strip().partition('==')
+            if name.strip().lower() == package:
+                return version.strip()
+    raise CommandError(f'requirements.txt pins no {package} version')
+
+
+def gpu_packages():
+    """The CUDA build of the pinned TensorFlow: its and-cuda extra brings CUDA and cuDNN as pip packages."""
+    return [f'tensorflow[and-cuda]=={pinned_version("tensorflow")}']
+
+
+# What prints the devices TensorFlow sees, run by the Python of .venv once the CUDA build is in.
+SHOW_DEVICES = ('import tensorflow as tf; gpus = tf.config.list_physical_devices("GPU"); '
+                'print("TensorFlow", tf.__version__, "sees", len(gpus), "GPU(s):", '
+                '", ".join(g.name for g in gpus) or "none")')
+
+
 def cmd_setup(argv):
+    import shutil
     import subprocess
     parser = argparse.ArgumentParser(
         prog='./run.sh setup',
-        description='Install optional Keras backends into .venv (pinned versions; the packages of '
-                    'requirements.txt are kept as they are). Run a command on one with '
-                    'KERAS_BACKEND=jax or KERAS_BACKEND=torch.')
-    parser.add_argument('--backends', required=True, metavar='LIST',
-                        help='comma-separated: ' + ', '.join(BACKEND_PACKAGES))
+        description='Install optional Keras backends (--backends) or the CUDA build of the pinned TensorFlow '
+                    '(--gpu) into .venv (pinned versions; the packages of requirements.txt are kept as they '
+                    'are). Run a command on another backend with KERAS_BACKEND=jax or KERAS_BACKEND=torch.')
+    parser.add_argument('--backends', metavar='LIST', help='comma-separated: ' + ', '.join(BACKEND_PACKAGES))
+    parser.add_argument('--gpu', action='store_true',
+                        help='install tensorflow[and-cuda] (the pinned version) on a machine with an NVIDIA '
+                             'driver, then print the GPUs TensorFlow sees')
+    parser.add_argument('--dry-run', action='store_true', help='print the pip commands instead of running them')
     args = parser.parse_args(argv)
-    backends = parse_list(args.backends, str, '--backends')
-    unknown = [b for b in backends if b not in BACKEND_PACKAGES]
-    if unknown:
-        raise CommandError(f'--backends: unknown backend {unknown[0]!r}; known: {", ".join(BACKEND_PACKAGES)} '
-                           f'(tensorflow is always installed)')
-    for backend in backends:   # one pip call each: PyTorch's index is asked for torch only
-        packages = BACKEND_PACKAGES[backend]
+    if not args.backends and not args.gpu:
+        parser.error('give --backends LIST and/or --gpu')
+    installs = []   # (what, packages, extra pip arguments)
+    backends = []
+    if args.gpu:
+        if shutil.which('nvidia-smi') is None:
+            raise CommandError('setup --gpu needs an NVIDIA GPU and its driver: nvidia-smi is not on this '
+                               'machine\'s PATH (nothing was installed)')
+        installs.append(('the CUDA build of TensorFlow', gpu_packages(), []))
+    if args.backends:
+        backends = parse_list(args.backends, str, '--backends')
+        unknown = [b for b in backends if b not in BACKEND_PACKAGES]
+        if unknown:
+            raise CommandError(f'--backends: unknown backend {unknown[0]!r}; known: {", ".join(BACKEND_PACKAGES)} '
+                               f'(tensorflow is always installed)')
+        installs += [(backend, BACKEND_PACKAGES[backend], BACKEND_PIP_ARGS.get(backend, [])) for backend in backends]
+    for what, packages, pip_args in installs:   # one pip call each: PyTorch's index is asked for torch only
         # requirements.txt as constraints: a backend may not move TensorFlow's numpy, h5py, ...
         command = [sys.executable, '-m', 'pip', 'install', '--disable-pip-version-check', '-q',
-                   '-c', repo_path('requirements.txt'), *BACKEND_PIP_ARGS.get(backend, []), *packages]
-        print('installing ' + ' '.join(packages), flush=True)
+                   '-c', repo_path('requirements.txt'), *pip_args, *packages]
+        if args.dry_run:
+            print(' '.join(command))
+            continue
+        print(f'installing {what}: ' + ' '.join(packages), flush=True)
         if subprocess.run(command).returncode != 0:
             raise CommandError(f'pip could not install {" ".join(packages)}')
-    print(f'installed backends: {", ".join(backends)} (use with KERAS_BACKEND=' + '|'.join(backends) + ')')
+    if args.gpu:
+        show = [sys.executable, '-c', SHOW_DEVICES]
+        if args.dry_run:
+            print(' '.join(show[:2]) + f" '{SHOW_DEVICES}'")
+        else:
+            result = subprocess.run(show, capture_output=True, text=True,
+                                    env={**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '2'})
+            lines = result.stdout.strip().splitlines()
+            if result.returncode != 0 or not lines:
+                tail = (result.stderr.strip().splitlines() or ['no output'])[-1]
+                raise CommandError(f'the CUDA build of TensorFlow is installed but does not start: {tail}')
+            print(lines[-1])
+            if ' 0 GPU(s)' in lines[-1]:
+                print('TensorFlow sees no GPU: check that the driver supports the CUDA of this TensorFlow '
+                      '(nvidia-smi shows the highest CUDA version it supports)')
+    if args.backends and not args.dry_run:
+        print(f'installed backends: {", ".join(backends)} (use with KERAS_BACKEND=' + '|'.join(backends) + ')')
     return 0
