@@ -271,6 +271,11 @@ def _load_keras_file(model, path, mine):
         for var, value in zip(model.weights, before):
             var.assign(value)
         raise WeightsError(f'{path}: {bad} holds NaN or infinite values')
+    from lib.data_io import warn
+    # Keras' own files name no network and match by layer order: lstm_3 and gru_3 (their gates have
+    # the same shapes) load into each other without a word, so say what was not checked
+    warn(f'{path} is a plain Keras weights file: it does not say which network it holds and was '
+         f'matched to {_describe(mine)} by layer order and shape only')
     return model
 
 
