@@ -203,7 +203,7 @@ def run_group(group, device, timeout=None):
                               capture_output=True, text=True, cwd=root, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise WorkerFailed(f'benchmark worker for {[m["name"] for m in group]} stopped at the time limit '
-                           f'({timeout:.0f} s left)') from None
+                           f'(after {timeout:.0f} s)') from None
     results = [json.loads(line[len(RESULT_TAG):]) for line in proc.stdout.splitlines()
                if line.startswith(RESULT_TAG)]
     if proc.returncode != 0 or len(results) != len(group):

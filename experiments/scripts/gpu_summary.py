@@ -73,7 +73,11 @@ def main(folder, command):
     lines += ['', '## Stages', '', '| stage | exit | seconds | time limit (s) |', '|---|---|---|---|']
     lines += [f'| {k} | {v["rc"]} | {v["seconds"]} | {v["limit"]} |' for k, v in stages.items()]
     lines += ['', 'Exit 124: stopped at its time limit. Full output: log.txt.', '', '## Benchmark (bench.md)', '']
-    lines.append(section(read(os.path.join(folder, 'bench.md')), "The paper's schedule") or 'No benchmark result.')
+    bench = read(os.path.join(folder, 'bench.md'))
+    if bench:   # the bench's own notes (rows stopped by its time limit, failed workers) come first
+        head = bench.split('\n## ', 1)[0]
+        lines += [line for line in head.splitlines() if line.startswith('- ')] + ['']
+    lines.append(section(bench, "The paper's schedule") or 'No benchmark result.')
     lines += ['', '## Training (train_log.csv)', ''] + training_lines(os.path.join(folder, 'train_log.csv'), stages)
     lines += ['', '## Test (results.md)', '']
     results = read(os.path.join(folder, 'results.md'))
