@@ -113,7 +113,7 @@ def test_a_training_step_reaches_every_trainable_weight(name):
     assert not dead, f'the step did not change {dead}'
 
 
-def test_weights_round_trip_and_keras_file_round_trip(tmp_path, capsys):
+def test_weights_round_trip_and_keras_file_round_trip(tmp_path):
     model = build_network('res_gru_3', **TINY)
     x = images(1, 3)
     expected = np.asarray(model(x))
@@ -161,7 +161,7 @@ def test_loading_another_networks_weights_fails_naming_both(tmp_path):
         load_weights(build_network('gru_3', **TINY), str(tmp_path / 'missing.weights.h5'))
 
 
-def test_weights_files_are_by_layer_name(tmp_path):
+def test_weights_files_are_by_layer_name(tmp_path, capsys):
     import h5py
     model = build_network('res_gru_3', **TINY)
     path = save_weights(model, str(tmp_path / 'named.weights.h5'))
