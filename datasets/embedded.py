@@ -43,6 +43,10 @@ from lib.render import ALBEDO_RANGE, Camera, render_mesh
 
 FORMAT_VERSION = 2          # the default; EMBEDDED.VERSION 1 makes version 1's dataset, byte for byte
 VERSIONS = (1, 2)
+# A version's generator revision: bumped whenever its output changes (version 2 revision 2 made the
+# palette paler, revision 3 refitted the chair and wood colours), so a folder made by an older
+# generator is named as such instead of being mixed with new models. Version 1 never changes.
+REVISIONS = {1: 1, 2: 3}
 SYNSETS = sorted(BUILDERS_BY_VERSION[FORMAT_VERSION])
 MANIFEST = 'embedded_dataset.json'
 STAGING = '.partial'
@@ -310,6 +314,12 @@ def _locked(root):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+def _revision(manifest):
+    """The generator revision a manifest records; manifests from before revisions were recorded hold
+    version 1 (which never changed) or version 2 revision 2."""
+    return manifest.get('revision', 1 if manifest.get('version') == 1 else 2)
+
+
 def _check_folder(root, seed, n_per_category, synsets, version):
     """Refuse a folder holding something else; return the models still to make."""
     manifest = _read_manifest(root)
@@ -321,6 +331,11 @@ def _check_folder(root, seed, n_per_category, synsets, version):
     else:
         same = (manifest.get('version') == version and manifest.get('seed') == seed
                 and manifest.get('categories') == list(synsets))
+        if same and _revision(manifest) != REVISIONS[version]:
+            raise EmbeddedDatasetError(
+                f'{root} was made by an older revision of the version {version} generator (revision '
+                f'{_revision(manifest)}, now {REVISIONS[version]}); delete it (it is regenerated on first use) '
+                f'or choose another folder')
         if not same:
             raise EmbeddedDatasetError(
                 f'{root} holds an embedded dataset made with other settings (seed {manifest.get("seed")}, '
@@ -369,7 +384,7 @@ def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, prog
     with _locked(root):
         todo = _check_folder(root, seed, n_per_category, synsets, version)
         manifest = {'generator': '3D-R2N2 embedded dataset (datasets/embedded.py)', 'version': version,
-                    'seed': seed, 'categories': list(synsets), 'complete': False,
+                    'revision': REVISIONS[version], 'seed': seed, 'categories': list(synsets), 'complete': False,
                     'per_category': max(n_per_category, (_read_manifest(root) or {}).get('per_category', 0))}
         if not todo and (_read_manifest(root) or {}).get('complete'):
             return 0
@@ -404,7 +419,8 @@ def dataset_is_complete(root, n_per_category, seed, synsets=None, version=FORMAT
     if not manifest or not manifest.get('complete'):
         return False
     if (manifest.get('version'), manifest.get('seed'), manifest.get('per_category'),
-            manifest.get('categories')) != (version, seed, n_per_category, list(synsets)):
+            manifest.get('categories'), _revision(manifest)) != (version, seed, n_per_category, list(synsets),
+                                                                  REVISIONS[version]):
         return False
     return all(model_is_complete(root, s, m) for s, _, m in planned_models(seed, n_per_category, synsets, version))
 

@@ -1,6 +1,7 @@
 """The embedded dataset generator (datasets/embedded.py): layout, formats, conventions of the real
 ShapeNet files, determinism, atomic and resumable generation, calibration of its renderings."""
 import io
+import json
 import pathlib
 import re
 import subprocess
@@ -322,3 +323,18 @@ def test_a_folder_of_one_version_is_refused_for_the_other(tmp_path):
     generate_dataset(tmp_path / 'd', 1, seed=0, workers=1, synsets=['03001627'], progress=False, version=1)
     with pytest.raises(EmbeddedDatasetError, match='other settings'):
         generate_dataset(tmp_path / 'd', 1, seed=0, workers=1, synsets=['03001627'], progress=False, version=2)
+
+
+def test_a_folder_made_by_an_older_generator_revision_is_named_as_such(tmp_path):
+    root = tmp_path / 'd'
+    generate_dataset(root, 1, seed=0, workers=1, synsets=['03001627'], progress=False)
+    manifest = json.loads((root / embedded.MANIFEST).read_text())
+    assert manifest['revision'] == embedded.REVISIONS[2]
+    assert dataset_is_complete(root, 1, 0, ['03001627'])
+    del manifest['revision']   # what the generator wrote before revisions were recorded
+    (root / embedded.MANIFEST).write_text(json.dumps(manifest))
+    assert not dataset_is_complete(root, 1, 0, ['03001627'])
+    before = tree_bytes(root)
+    with pytest.raises(EmbeddedDatasetError, match=r'older revision of the version 2 generator \(revision 2, now'):
+        generate_dataset(root, 1, seed=0, workers=1, synsets=['03001627'], progress=False)
+    assert tree_bytes(root) == before   # nothing mixed in

@@ -32,7 +32,7 @@ def test_every_family_is_deterministic_and_in_range():
     ('black', lambda h, s, v: v <= 0.22),
     ('white', lambda h, s, v: v >= 0.85 and s <= 0.08),
     ('rubber', lambda h, s, v: v <= 0.12),
-    ('wood', lambda h, s, v: 18 / 360 - 1e-9 <= h <= 40 / 360 + 1e-9 and s >= 0.15),
+    ('wood', lambda h, s, v: 18 / 360 - 1e-9 <= h <= 40 / 360 + 1e-9 and s >= 0.12),
     ('grey', lambda h, s, v: s <= 0.04),
 ])
 def test_families_look_like_their_names(family, check):

@@ -98,17 +98,17 @@ from datasets.shapes.common import tagged, ROT_X90       # noqa: E402
 
 MATERIALS = {
     'body': {'=seat': 1.0},
-    'seat': {'fabric': 0.32, 'wood': 0.24, 'leather': 0.1, 'plastic': 0.08, 'black': 0.06, 'white': 0.08,
-             'grey': 0.12},
+    'seat': {'fabric': 0.24, 'wood': 0.2, 'leather': 0.08, 'plastic': 0.02, 'black': 0.06, 'white': 0.14,
+             'grey': 0.26},
     'back': {'=seat': 0.85, 'fabric': 0.04, 'wood': 0.04, 'black': 0.04, 'metal': 0.03},
     'cushion': {'=seat': 0.6, 'fabric': 0.25, 'leather': 0.1, 'white': 0.05},
-    'leg': {'wood': 0.32, 'metal': 0.3, 'black': 0.2, 'grey': 0.11, 'white': 0.07},
+    'leg': {'wood': 0.26, 'metal': 0.36, 'black': 0.2, 'grey': 0.12, 'white': 0.06},
     'arm': {'=seat': 0.45, '=leg': 0.4, 'wood': 0.08, 'black': 0.07},
     'frame': {'=leg': 0.5, 'metal': 0.3, 'black': 0.2},
     'base': {'black': 0.45, 'metal': 0.45, 'grey': 0.1},
-    'upholstery': {'fabric': 0.55, 'leather': 0.3, 'grey': 0.06, 'white': 0.05, 'black': 0.04},   # club chairs
+    'upholstery': {'fabric': 0.5, 'leather': 0.25, 'grey': 0.1, 'white': 0.07, 'black': 0.08},   # club chairs
     'ucushion': {'=upholstery': 0.8, 'fabric': 0.1, 'leather': 0.05, 'white': 0.05},
-    'office': {'black': 0.35, 'fabric': 0.27, 'leather': 0.12, 'grey': 0.18, 'white': 0.04, 'plastic': 0.04},
+    'office': {'black': 0.35, 'fabric': 0.25, 'leather': 0.1, 'grey': 0.22, 'white': 0.06, 'plastic': 0.02},
     'wheel': {'black': 0.7, 'rubber': 0.3},
 }
 
