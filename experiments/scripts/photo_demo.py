@@ -2,7 +2,7 @@
 """Photo-like demo inputs and what the shipped weights make of them.
 
     .venv/bin/python experiments/scripts/photo_demo.py [--real ../shared/data/real-eval]
-        [--weights experiments/results/cpu_long/res_gru_3.weights.h5] [--out experiments/demo]
+        [--weights experiments/results/cpu_finetune/res_gru_3.weights.h5] [--out experiments/demo]
 
 Makes three inputs the way a user's product photos look: a real ShapeNet rendering (real-eval; used
 only as a picture here, never to train or tune) placed small and off-centre on a large canvas with a
@@ -59,7 +59,7 @@ def make_photo(rendering, background, canvas, fill, centre, seed):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--real', default=str(REPO.parent / 'shared' / 'data' / 'real-eval'))
-    parser.add_argument('--weights', default=str(REPO / 'experiments' / 'results' / 'cpu_long' / 'res_gru_3.weights.h5'))
+    parser.add_argument('--weights', default=str(REPO / 'experiments' / 'results' / 'cpu_finetune' / 'res_gru_3.weights.h5'))
     parser.add_argument('--out', default=str(REPO / 'experiments' / 'demo'))
     args = parser.parse_args()
     real, out = pathlib.Path(args.real), pathlib.Path(args.out)
