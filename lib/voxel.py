@@ -58,7 +58,9 @@ def occupancy_mesh(occupancy, level=0.5, scale=1.0):
     vertices, faces, _, _ = marching_cubes(grid, level=level)
     n = np.asarray(occupancy).shape[0]
     vertices = ((vertices - 1 + 0.5) / n - 0.5) * scale
-    return vertices, faces
+    # where occupied voxels touch the grid's edge the surface would close up to half a voxel past it
+    # (interpolated towards the empty padding): close it on the grid's face instead
+    return np.clip(vertices, -scale / 2, scale / 2), faces
 
 
 def write_obj(path, vertices, faces):

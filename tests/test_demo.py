@@ -214,3 +214,12 @@ def test_a_plain_wall_becomes_the_test_background_and_a_busy_photo_stays():
     busy[80:160, 120:200] = 20
     seen = prepare_view(busy)
     assert seen[35:45, 20:30].std() > 0.03                         # a photo background is left as it is
+
+
+def test_a_surface_touching_the_grid_edge_closes_on_the_grid_face():
+    from lib.voxel import occupancy_mesh
+    occupancy = np.zeros((32, 32, 32), np.float32)
+    occupancy[:, :8, :] = 0.95   # a slab filling the grid from side to side, confident
+    vertices, faces = occupancy_mesh(occupancy, level=0.4)
+    assert len(faces) and np.abs(vertices).max() <= 0.5 + 1e-6
+    assert np.isclose(vertices[:, 0].max(), 0.5) and np.isclose(vertices[:, 0].min(), -0.5)
