@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from lib.binvox_rw import read_binvox  # noqa: E402
+from lib.cli_networks import SHIPPED_WEIGHTS  # noqa: E402
 from lib.reconstruct import Reconstructor, prepare_view  # noqa: E402
 from lib.render import render_voxel_preview  # noqa: E402
 
@@ -59,7 +60,7 @@ def make_photo(rendering, background, canvas, fill, centre, seed):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--real', default=str(REPO.parent / 'shared' / 'data' / 'real-eval'))
-    parser.add_argument('--weights', default=str(REPO / 'experiments' / 'results' / 'cpu_finetune' / 'res_gru_3.weights.h5'))
+    parser.add_argument('--weights', default=str(REPO / SHIPPED_WEIGHTS))   # the demo's default
     parser.add_argument('--out', default=str(REPO / 'experiments' / 'demo'))
     args = parser.parse_args()
     real, out = pathlib.Path(args.real), pathlib.Path(args.out)
