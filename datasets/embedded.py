@@ -48,6 +48,13 @@ VERSIONS = (1, 2)
 # generator is named as such instead of being mixed with new models. Version 1 never changes.
 REVISIONS = {1: 1, 2: 3}
 SYNSETS = sorted(BUILDERS_BY_VERSION[FORMAT_VERSION])
+# Models per category in the ShapeNet subset of the paper (ShapeNetRendering / ShapeNetVox32, 43,784
+# models; train + val + test of hzxie/Pix2Vox's datasets/ShapeNet.json, which lists that subset). The
+# embedded dataset can follow these proportions (EMBEDDED.SHAPENET_SHARE): ShapeNet has six times
+# more tables, cars and chairs than telephones, and a category's variety needs that many models.
+SHAPENET_MODELS = {'02691156': 4045, '02828884': 1816, '02933112': 1572, '02958343': 7497, '03001627': 6778,
+                   '03211117': 1095, '03636649': 2318, '03691459': 1618, '04090263': 2372, '04256520': 3173,
+                   '04379243': 8509, '04401088': 1052, '04530566': 1939}
 MANIFEST = 'embedded_dataset.json'
 STAGING = '.partial'
 N_VIEWS = 24
@@ -297,9 +304,29 @@ def _write_manifest(root, manifest):
     atomic_write_text(pathlib.Path(root) / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + '\n')
 
 
-def planned_models(seed, n_per_category, synsets, version=FORMAT_VERSION):
-    """[(synset, index, id)] of a dataset, in generation order."""
-    return [(s, i, model_id(seed, s, i, version)) for s in synsets for i in range(n_per_category)]
+def category_counts(n_per_category, shapenet_share=0.0, synsets=None):
+    """{synset: models} of a dataset: n_per_category each, or shapenet_share of the category's ShapeNet
+    count (SHAPENET_MODELS) where that is more."""
+    synsets = SYNSETS if synsets is None else sorted(synsets)
+    return {s: max(int(n_per_category), int(round(shapenet_share * SHAPENET_MODELS.get(s, 0)))) for s in synsets}
+
+
+def describe_counts(counts):
+    """'4669 models (200 to 851 per category)' or '2600 models (200 per category)'."""
+    lo, hi = min(counts.values()), max(counts.values())
+    return f'{sum(counts.values())} models ({lo if lo == hi else f"{lo} to {hi}"} per category)'
+
+
+def planned_models(seed, counts, version=FORMAT_VERSION):
+    """[(synset, index, id)] of a dataset of {synset: models}, in generation order."""
+    return [(s, i, model_id(seed, s, i, version)) for s in sorted(counts) for i in range(counts[s])]
+
+
+def _manifest_counts(manifest):
+    """{synset: models} a manifest records (older manifests hold one per_category for all)."""
+    if isinstance(manifest.get('counts'), dict):
+        return {s: int(n) for s, n in manifest['counts'].items()}
+    return {s: int(manifest.get('per_category', 0)) for s in manifest.get('categories', [])}
 
 
 @contextlib.contextmanager
@@ -320,7 +347,7 @@ def _revision(manifest):
     return manifest.get('revision', 1 if manifest.get('version') == 1 else 2)
 
 
-def _check_folder(root, seed, n_per_category, synsets, version):
+def _check_folder(root, seed, counts, version):
     """Refuse a folder holding something else; return the models still to make."""
     manifest = _read_manifest(root)
     if manifest is None:
@@ -330,7 +357,7 @@ def _check_folder(root, seed, n_per_category, synsets, version):
                 f'(no {MANIFEST}); choose another folder for the embedded dataset')
     else:
         same = (manifest.get('version') == version and manifest.get('seed') == seed
-                and manifest.get('categories') == list(synsets))
+                and manifest.get('categories') == sorted(counts))
         if same and _revision(manifest) != REVISIONS[version]:
             raise EmbeddedDatasetError(
                 f'{root} was made by an older revision of the version {version} generator (revision '
@@ -341,13 +368,15 @@ def _check_folder(root, seed, n_per_category, synsets, version):
                 f'{root} holds an embedded dataset made with other settings (seed {manifest.get("seed")}, '
                 f'version {manifest.get("version")}, {len(manifest.get("categories", []))} categories); '
                 f'delete it or choose another folder')
-        if manifest.get('per_category', 0) > n_per_category:
+        held = _manifest_counts(manifest)
+        more = [s for s in sorted(counts) if held.get(s, 0) > counts[s]]
+        if more:   # models are listed from the folders: extra ones would join the training data
+            s = more[0]
             raise EmbeddedDatasetError(
-                f'{root} holds {manifest["per_category"]} models per category, more than the '
-                f'{n_per_category} asked for; ask for {manifest["per_category"]} (EMBEDDED.N_PER_CATEGORY, '
-                f'generate-data --per-category), or delete the folder')
-    return [(s, i, m) for s, i, m in planned_models(seed, n_per_category, synsets, version)
-            if not model_is_complete(root, s, m)]
+                f'{root} holds {held[s]} models of category {s}, more than the {counts[s]} asked for '
+                f'(EMBEDDED.N_PER_CATEGORY, EMBEDDED.SHAPENET_SHARE); ask for at least as many, or delete '
+                f'the folder')
+    return [(s, i, m) for s, i, m in planned_models(seed, counts, version) if not model_is_complete(root, s, m)]
 
 
 def _clean_partial(root, todo):
@@ -360,11 +389,12 @@ def _clean_partial(root, todo):
 
 
 def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, progress=True,
-                     version=FORMAT_VERSION):
+                     version=FORMAT_VERSION, shapenet_share=0.0):
     """Make (or complete) the embedded dataset under root. Returns the number of models written.
 
-    Models already complete are kept; interrupted ones are redone. Raises EmbeddedDatasetError if root
-    holds something else.
+    Each category gets n_per_category models, or shapenet_share of its ShapeNet count where that is
+    more (category_counts). Models already complete are kept (a larger size adds models); interrupted
+    ones are redone. Raises EmbeddedDatasetError if root holds something else.
     """
     _check_version(version)
     synsets = SYNSETS if synsets is None else sorted(synsets)
@@ -373,19 +403,25 @@ def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, prog
         raise EmbeddedDatasetError(f'no generator for categories {", ".join(unknown)}')
     if n_per_category < 1:
         raise EmbeddedDatasetError(f'models per category must be at least 1, got {n_per_category}')
+    if not 0 <= shapenet_share <= 1:
+        raise EmbeddedDatasetError(f'the share of ShapeNet must be between 0 and 1, got {shapenet_share}')
+    counts = category_counts(n_per_category, shapenet_share, synsets)
     # NumPy's seeding refuses negative numbers, but only in the workers, after the manifest was
     # written: checked here, before anything is
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise EmbeddedDatasetError(f'the seed must be a whole number >= 0, got {seed!r}')
     root = pathlib.Path(root)
     if root.is_dir():
-        _check_folder(root, seed, n_per_category, synsets, version)   # refuse foreign data before writing anything
+        _check_folder(root, seed, counts, version)   # refuse foreign data before writing anything
     root.mkdir(parents=True, exist_ok=True)
     with _locked(root):
-        todo = _check_folder(root, seed, n_per_category, synsets, version)
+        todo = _check_folder(root, seed, counts, version)
+        # while incomplete, the manifest records the larger of what was asked and what was there
+        held = _manifest_counts(_read_manifest(root) or {})
         manifest = {'generator': '3D-R2N2 embedded dataset (datasets/embedded.py)', 'version': version,
                     'revision': REVISIONS[version], 'seed': seed, 'categories': list(synsets), 'complete': False,
-                    'per_category': max(n_per_category, (_read_manifest(root) or {}).get('per_category', 0))}
+                    'per_category': n_per_category, 'shapenet_share': shapenet_share,
+                    'counts': {s: max(n, held.get(s, 0)) for s, n in counts.items()}}
         if not todo and (_read_manifest(root) or {}).get('complete'):
             return 0
         _write_manifest(root, manifest)
@@ -404,25 +440,26 @@ def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, prog
                     bar.update()
         shutil.rmtree(root / STAGING, ignore_errors=True)
         manifest['complete'] = True
-        manifest['per_category'] = n_per_category
+        manifest['counts'] = counts
         _write_manifest(root, manifest)
     return len(todo)
 
 
-def dataset_is_complete(root, n_per_category, seed, synsets=None, version=FORMAT_VERSION):
+def dataset_is_complete(root, n_per_category, seed, synsets=None, version=FORMAT_VERSION, shapenet_share=0.0):
     """True if root holds the complete embedded dataset of these settings (a quick check)."""
     synsets = SYNSETS if synsets is None else sorted(synsets)
+    counts = category_counts(n_per_category, shapenet_share, synsets)
     try:
         manifest = _read_manifest(root)
     except EmbeddedDatasetError:
         return False
     if not manifest or not manifest.get('complete'):
         return False
-    if (manifest.get('version'), manifest.get('seed'), manifest.get('per_category'),
-            manifest.get('categories'), _revision(manifest)) != (version, seed, n_per_category, list(synsets),
+    if (manifest.get('version'), manifest.get('seed'), _manifest_counts(manifest),
+            manifest.get('categories'), _revision(manifest)) != (version, seed, counts, list(synsets),
                                                                   REVISIONS[version]):
         return False
-    return all(model_is_complete(root, s, m) for s, _, m in planned_models(seed, n_per_category, synsets, version))
+    return all(model_is_complete(root, s, m) for s, _, m in planned_models(seed, counts, version))
 
 
 def ensure_embedded_dataset(cfg, root=None, progress=True):
@@ -441,10 +478,12 @@ def ensure_embedded_dataset(cfg, root=None, progress=True):
                                    'DIR.RENDERING_PATH and DIR.VOXEL_PATH must keep their defaults '
                                    'when DIR.DATASET_ROOT is empty')
     e = cfg.EMBEDDED
-    if dataset_is_complete(root, e.N_PER_CATEGORY, e.SEED, version=e.VERSION):
+    if dataset_is_complete(root, e.N_PER_CATEGORY, e.SEED, version=e.VERSION, shapenet_share=e.SHAPENET_SHARE):
         return root
     if progress:
-        print(f'Generating the embedded dataset v{e.VERSION} ({e.N_PER_CATEGORY} objects x {len(SYNSETS)} categories, '
-              f'seed {e.SEED}) in {root} ...', file=sys.stderr, flush=True)
-    generate_dataset(root, e.N_PER_CATEGORY, e.SEED, e.NUM_WORKERS, progress=progress, version=e.VERSION)
+        counts = category_counts(e.N_PER_CATEGORY, e.SHAPENET_SHARE)
+        print(f'Generating the embedded dataset v{e.VERSION} ({describe_counts(counts)}, seed {e.SEED}) '
+              f'in {root} ...', file=sys.stderr, flush=True)
+    generate_dataset(root, e.N_PER_CATEGORY, e.SEED, e.NUM_WORKERS, progress=progress, version=e.VERSION,
+                     shapenet_share=e.SHAPENET_SHARE)
     return root

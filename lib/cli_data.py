@@ -108,26 +108,34 @@ def cmd_generate_data(argv):
                     'layout (24 renderings and a 32^3 binvox each). Resumes an interrupted run; returns at '
                     'once if the dataset is complete.')
     parser.add_argument('--out', metavar='ROOT', help='dataset folder (DIR.EMBEDDED_ROOT, default data/embedded)')
-    parser.add_argument('--per-category', type=int, metavar='N', help='objects per category (EMBEDDED.N_PER_CATEGORY)')
+    parser.add_argument('--per-category', type=int, metavar='N',
+                        help='objects per category at least (EMBEDDED.N_PER_CATEGORY)')
+    parser.add_argument('--shapenet-share', type=float, metavar='F',
+                        help="and at least this share of the category's ShapeNet models; 0: N for every "
+                             'category (EMBEDDED.SHAPENET_SHARE, default 0.1)')
     parser.add_argument('--seed', type=int, help='random seed (EMBEDDED.SEED)')
     parser.add_argument('--workers', type=int, help='processes (EMBEDDED.NUM_WORKERS)')
     parser.add_argument('--version', type=int, help='dataset format version (EMBEDDED.VERSION): 2 coloured '
                                                      '(default), 1 the first grey one')
     add_config_args(parser)
     args = parser.parse_args(argv)
-    from datasets.embedded import SYNSETS, generate_dataset
+    from datasets.embedded import category_counts, describe_counts, generate_dataset
     from lib.data_io import repo_path
     # the flags first, so their messages name them (the config's check names the keys)
     at_least('--per-category', args.per_category, 1)
     at_least('--seed', args.seed, 0)
     at_least('--workers', args.workers, 1)
+    if args.shapenet_share is not None and not 0 <= args.shapenet_share <= 1:
+        raise CommandError(f'--shapenet-share must be between 0 and 1, got {args.shapenet_share:g}')
     cfg = config_from_args(args, **{'EMBEDDED.N_PER_CATEGORY': args.per_category, 'EMBEDDED.SEED': args.seed,
-                                    'EMBEDDED.NUM_WORKERS': args.workers, 'EMBEDDED.VERSION': args.version})
+                                    'EMBEDDED.NUM_WORKERS': args.workers, 'EMBEDDED.VERSION': args.version,
+                                    'EMBEDDED.SHAPENET_SHARE': args.shapenet_share})
     root = given_path(args.out, '--out') or repo_path(cfg.DIR.EMBEDDED_ROOT)
     e = cfg.EMBEDDED
-    written = generate_dataset(root, e.N_PER_CATEGORY, e.SEED, max(1, e.NUM_WORKERS), version=e.VERSION)
-    total = e.N_PER_CATEGORY * len(SYNSETS)
-    print(f'embedded dataset v{e.VERSION} in {root}: {total} models ({e.N_PER_CATEGORY} per category, seed {e.SEED}), '
+    written = generate_dataset(root, e.N_PER_CATEGORY, e.SEED, max(1, e.NUM_WORKERS), version=e.VERSION,
+                               shapenet_share=e.SHAPENET_SHARE)
+    counts = describe_counts(category_counts(e.N_PER_CATEGORY, e.SHAPENET_SHARE))
+    print(f'embedded dataset v{e.VERSION} in {root}: {counts}, seed {e.SEED}; '
           f'{written} made now' + ('' if written else ' (it was complete)'))
     return 0
 

@@ -126,7 +126,8 @@ _DEFAULTS = {
     # the embedded dataset (datasets/embedded.py), generated in DIR.EMBEDDED_ROOT on first use
     'EMBEDDED': {
         'VERSION': 2,            # dataset format: 2 = coloured materials, v2 grammars; 1 = the first, grey
-        'N_PER_CATEGORY': 200,   # objects per category (13 categories); 80/20 split like ShapeNet
+        'N_PER_CATEGORY': 200,   # objects per category at least (13 categories); 80/20 split like ShapeNet
+        'SHAPENET_SHARE': 0.1,   # and at least this share of the category's ShapeNet models (0: N each)
         'SEED': 0,               # same seed, same bytes; a larger N keeps the first objects
         'NUM_WORKERS': 2,        # generator processes
     },
@@ -278,6 +279,7 @@ _RANGES = [
     ('TEST.BATCH_SIZE', lambda v: v >= 1, 'at least 1'),
     ('EMBEDDED.SEED', lambda v: v >= 0, 'a whole number >= 0'),
     ('EMBEDDED.N_PER_CATEGORY', lambda v: v >= 1, 'at least 1'),
+    ('EMBEDDED.SHAPENET_SHARE', lambda v: 0 <= v <= 1, 'between 0 and 1'),
 ]
 
 

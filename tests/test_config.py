@@ -106,6 +106,7 @@ def test_lists_and_schedules_keep_their_shape(key, value, message):
     ('TRAIN.LEARNING_RATES', '{100: 0}', 'config key TRAIN.LEARNING_RATES.100 must be a number above 0'),
     ('TEST.VOXEL_THRESH', '[0.4, 1.5]', 'thresholds must be between 0 and 1, got 1.5'),
     ('EMBEDDED.SEED', '-1', 'config key EMBEDDED.SEED must be a whole number >= 0'),
+    ('EMBEDDED.SHAPENET_SHARE', '1.5', 'config key EMBEDDED.SHAPENET_SHARE must be between 0 and 1'),
 ])
 def test_values_no_run_can_use_are_refused_naming_the_key(key, value, message):
     with pytest.raises(ConfigError) as error:

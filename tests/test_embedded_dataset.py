@@ -13,8 +13,9 @@ from PIL import Image
 from scipy import ndimage
 
 import datasets.embedded as embedded
-from datasets.embedded import (EmbeddedDatasetError, build_object, dataset_is_complete, ensure_embedded_dataset,
-                               generate_dataset, model_id, planned_models, voxelise)
+from datasets.embedded import (SHAPENET_MODELS, EmbeddedDatasetError, build_object, category_counts,
+                               dataset_is_complete, describe_counts, ensure_embedded_dataset, generate_dataset,
+                               model_id, planned_models, voxelise)
 from datasets.primitives import box, cylinder, ellipsoid, merge_meshes
 from datasets.shapes import BUILDERS
 from lib.binvox_rw import read_binvox
@@ -176,14 +177,14 @@ def test_same_seed_same_bytes_whatever_the_number_of_workers(tmp_path):
 
 
 def test_model_ids_sort_independently_of_generation_order():
-    plan = planned_models(0, 50, ['03001627'])
+    plan = planned_models(0, {'03001627': 50})
     ids = [m for _, _, m in plan]
     assert len(set(ids)) == 50 and ids != sorted(ids)
     order = np.argsort(ids)   # generation index of the models in sorted (split) order
     last = order[40:]
     assert 10 < np.mean(last) < 40   # the 20 % test split is spread over the indices
     # a larger dataset keeps the first models
-    assert planned_models(0, 10, ['03001627'])[:5] == planned_models(0, 5, ['03001627'])
+    assert planned_models(0, {'03001627': 10})[:5] == planned_models(0, {'03001627': 5})
     assert model_id(0, '03001627', 3) == plan[3][2]
 
 
@@ -247,9 +248,43 @@ def test_folders_holding_other_data_are_refused(tmp_path):
         generate_dataset(root, 1, seed=0, workers=1, synsets=['03001627'], progress=False)
 
 
+def test_category_counts_follow_shapenet_with_a_floor():
+    assert sum(SHAPENET_MODELS.values()) == 43784 and set(SHAPENET_MODELS) == set(embedded.SYNSETS)
+    assert category_counts(3, 0.0) == {s: 3 for s in embedded.SYNSETS}
+    counts = category_counts(200, 0.1)   # the default
+    assert counts['04379243'] == 851 and counts['03001627'] == 678 and counts['02958343'] == 750
+    assert counts['04401088'] == 200 and min(counts.values()) == 200   # telephones: 105 by share, 200 floor
+    assert describe_counts(counts) == '4669 models (200 to 851 per category)'
+    assert describe_counts(category_counts(2, 0.0)) == '26 models (2 per category)'
+
+
+def test_a_uniform_folder_grows_to_shapenet_proportions_keeping_its_models(tmp_path):
+    root = tmp_path / 'g'
+    share = 3.0 / SHAPENET_MODELS['03001627']   # 3 chairs; airplanes (1.8 by share) keep the floor of 2
+    assert generate_dataset(root, 2, seed=0, workers=1, synsets=FEW, progress=False) == 4
+    before = tree_bytes(root)
+    assert generate_dataset(root, 2, seed=0, workers=1, synsets=FEW, progress=False, shapenet_share=share) == 1
+    after = tree_bytes(root)
+    assert all(after[k] == v for k, v in before.items()) and len(after) == len(before) + 27
+    manifest = json.loads((root / embedded.MANIFEST).read_text())
+    assert manifest['counts'] == {'02691156': 2, '03001627': 3} and manifest['complete']
+    assert dataset_is_complete(root, 2, 0, FEW, shapenet_share=share)
+    assert not dataset_is_complete(root, 2, 0, FEW)
+    with pytest.raises(EmbeddedDatasetError, match='holds 3 models of category 03001627, more than the 2'):
+        generate_dataset(root, 2, seed=0, workers=1, synsets=FEW, progress=False)
+    # a manifest from before per-category counts (one per_category for all) still reads
+    manifest.pop('counts')
+    manifest['per_category'] = 2
+    (root / embedded.MANIFEST).write_text(json.dumps(manifest))
+    assert generate_dataset(root, 2, seed=0, workers=1, synsets=FEW, progress=False, shapenet_share=share) == 0
+    with pytest.raises(EmbeddedDatasetError, match='between 0 and 1'):
+        generate_dataset(root, 2, seed=0, workers=1, synsets=FEW, progress=False, shapenet_share=1.5)
+
+
 def test_ensure_embedded_dataset_generates_once_then_returns_at_once(tmp_path, monkeypatch):
     monkeypatch.setattr(embedded, 'SYNSETS', sorted(FEW))
-    cfg = load_config(set_pairs=[('EMBEDDED.N_PER_CATEGORY', '1'), ('EMBEDDED.NUM_WORKERS', '1')])
+    cfg = load_config(set_pairs=[('EMBEDDED.N_PER_CATEGORY', '1'), ('EMBEDDED.NUM_WORKERS', '1'),
+                                 ('EMBEDDED.SHAPENET_SHARE', '0')])
     root = ensure_embedded_dataset(cfg, tmp_path / 'e', progress=False)
     assert len(_models(root)) == 2
     before = tree_bytes(root)
@@ -267,6 +302,10 @@ def test_generate_data_command_rejects_bad_sizes_in_one_line(tmp_path):
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == ['error: --per-category must be at least 1, got 0']
+    proc = subprocess.run(['./run.sh', 'generate-data', '--out', str(tmp_path / 'g'), '--shapenet-share', '2'],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == ['error: --shapenet-share must be between 0 and 1, got 2']
     assert not (tmp_path / 'g').exists()
 
 

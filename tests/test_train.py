@@ -195,10 +195,11 @@ def test_first_train_without_data_generates_the_embedded_dataset(tmp_path):
     cfg.write_text(TINY_CFG)
     embedded = tmp_path / 'embedded'
     args = ['train', '--cfg', cfg, '--out', tmp_path / 'run', '--set', 'DIR.EMBEDDED_ROOT', embedded,
-            '--set', 'EMBEDDED.N_PER_CATEGORY', '2', '--set', 'TEST.NUM_VALIDATION_MODELS', '2']
+            '--set', 'EMBEDDED.N_PER_CATEGORY', '2', '--set', 'EMBEDDED.SHAPENET_SHARE', '0',
+            '--set', 'TEST.NUM_VALIDATION_MODELS', '2']
     result = run_sh(*args, '--iter', '1')
     assert result.returncode == 0, result.stderr
-    assert 'Generating the embedded dataset v2 (2 objects x 13 categories, seed 0)' in result.stderr
+    assert 'Generating the embedded dataset v2 (26 models (2 per category), seed 0)' in result.stderr
     assert '26/26' in result.stderr                          # the progress bar reached the end
     assert len(list((embedded / 'ShapeNetVox32').glob('*/*/model.binvox'))) == 26
     assert (tmp_path / 'run' / 'res_gru_3.weights.h5').exists()

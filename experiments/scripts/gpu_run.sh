@@ -115,7 +115,7 @@ if [[ -z "${DRY_RUN:-}" ]]; then
 fi
 
 # 2. the dataset, with every core
-stage data "$DATA_LIMIT" cli generate-data --out "$DATA" --per-category "$PER_CATEGORY" --workers "$WORKERS"
+stage data "$DATA_LIMIT" cli generate-data --out "$DATA" --per-category "$PER_CATEGORY" --shapenet-share 0 --workers "$WORKERS"
 
 # 3. the benchmark of the paper's schedule on the GPU
 stage bench "$(( BENCH_LIMIT + 20 ))" cli bench --part schedule --data "$DATA" --workers "$WORKERS" --retries 0 \
