@@ -69,6 +69,11 @@ def test_commands_run_without_tensorflow(name, tmp_path):
     assert (tmp_path / 'demo' / 'prediction.obj').is_file()
     out = run('bench', '--quick', '--out', tmp_path / 'bench' / 'bench.md')
     report = (tmp_path / 'bench' / 'bench.md').read_text()
-    # the whole output and report on failure: a stopped or failed worker says why only there
-    assert f'on {name} (cpu)' in out and 'training step 2x2, fp32, jit off' in report, out + '\n' + report
+    schedule = json.loads((tmp_path / 'bench' / 'bench.json').read_text())['schedule']
+    # every schedule row was measured (the report's table holds them by configuration; their row
+    # names appear in the log only); the whole output and report on failure
+    assert f'on {name} (cpu)' in out and 'training step 2x2, fp32, jit off' in out, out + '\n' + report
+    [config] = [c for c in schedule['configs'] if c['label'] == 'fp32, jit off']
+    assert all(config[k] and config[k] > 0 for k in ('forward1', 'forward5', 'train')), out + '\n' + report
+    assert '| fp32, jit off |' in report, report
     assert 'not run on ' + name in out   # the TensorFlow-only CPU study says it was skipped
