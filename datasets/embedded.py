@@ -416,13 +416,14 @@ def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, prog
     root.mkdir(parents=True, exist_ok=True)
     with _locked(root):
         todo = _check_folder(root, seed, counts, version)
+        existing = _read_manifest(root) or {}
         # while incomplete, the manifest records the larger of what was asked and what was there
-        held = _manifest_counts(_read_manifest(root) or {})
+        held = _manifest_counts(existing)
         manifest = {'generator': '3D-R2N2 embedded dataset (datasets/embedded.py)', 'version': version,
                     'revision': REVISIONS[version], 'seed': seed, 'categories': list(synsets), 'complete': False,
                     'per_category': n_per_category, 'shapenet_share': shapenet_share,
                     'counts': {s: max(n, held.get(s, 0)) for s, n in counts.items()}}
-        if not todo and (_read_manifest(root) or {}).get('complete'):
+        if not todo and existing.get('complete'):
             return 0
         _write_manifest(root, manifest)
         _clean_partial(root, todo)

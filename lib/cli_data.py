@@ -134,8 +134,8 @@ def cmd_generate_data(argv):
     e = cfg.EMBEDDED
     written = generate_dataset(root, e.N_PER_CATEGORY, e.SEED, max(1, e.NUM_WORKERS), version=e.VERSION,
                                shapenet_share=e.SHAPENET_SHARE)
-    counts = describe_counts(category_counts(e.N_PER_CATEGORY, e.SHAPENET_SHARE))
-    print(f'embedded dataset v{e.VERSION} in {root}: {counts}, seed {e.SEED}; '
+    size = describe_counts(category_counts(e.N_PER_CATEGORY, e.SHAPENET_SHARE))
+    print(f'embedded dataset v{e.VERSION} in {root}: {size}, seed {e.SEED}; '
           f'{written} made now' + ('' if written else ' (it was complete)'))
     return 0
 
