@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one entry point of the project.
 # On first use it builds .venv from requirements.txt (nothing else is needed on a fresh machine),
-# then hands the command to the Python CLI (lib/cli.py); `check` runs the test suite.
+# then hands the command to the Python CLI (lib/commands/cli.py); `check` runs the test suite.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # No cd: paths on the command line are the caller's (relative to where ./run.sh is called from);
@@ -61,12 +61,12 @@ case "$cmd" in
   setup)
     ensure_venv
     [[ $# -eq 0 ]] && exit 0
-    exec "$VENV/bin/python" -P -m lib.cli setup "$@" ;;
+    exec "$VENV/bin/python" -P -m lib.commands.cli setup "$@" ;;
   check)
     ensure_venv; cd "$ROOT"; exec "$VENV/bin/python" -m pytest -q "$@" tests ;;
   summary|train|test|demo|convert|calibrate|coverage|check-data|generate-data|bench|compare)
     # -P: the caller's folder is not put on the import path (its own lib/ or models/ would shadow ours)
-    ensure_venv; exec "$VENV/bin/python" -P -m lib.cli "$cmd" "$@" ;;
+    ensure_venv; exec "$VENV/bin/python" -P -m lib.commands.cli "$cmd" "$@" ;;
   *)
     echo "run.sh: unknown command '$cmd'" >&2
     usage >&2

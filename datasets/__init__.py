@@ -1,1 +1,1 @@
-"""Dataset files and the embedded dataset generator (datasets/embedded.py)."""
+"""Datasets: shapenet_1000.json, the embedded generator (embedded/) and the real-photo datasets (photos/)."""

@@ -110,10 +110,10 @@ _DEFAULTS = {
         'PRINT_FREQ': 40,
         'TENSORBOARD': True,         # write TensorBoard logs under the run's folder
         # none | mirrored (all GPUs of this machine) | multi_worker (machines from TF_CONFIG);
-        # CONST.BATCH_SIZE stays the global batch (lib/distribute.py)
+        # CONST.BATCH_SIZE stays the global batch (lib/devices/distribute.py)
         'STRATEGY': 'none',
         # XLA / jax.jit / torch.compile of the training step: auto (off on a CPU; on a GPU on for
-        # TensorFlow and JAX, off for PyTorch), true or false (lib/devices.py)
+        # TensorFlow and JAX, off for PyTorch), true or false (lib/devices/backend.py)
         'JIT_COMPILE': 'auto',
     },
     'TEST': {
@@ -123,7 +123,7 @@ _DEFAULTS = {
         'NO_BG_COLOR_RANGE': [[240, 240], [240, 240], [240, 240]],
         'VOXEL_THRESH': [0.4],
     },
-    # the embedded dataset (datasets/embedded.py), generated in DIR.EMBEDDED_ROOT on first use
+    # the embedded dataset (datasets/embedded/generator.py), generated in DIR.EMBEDDED_ROOT on first use
     'EMBEDDED': {
         'VERSION': 2,            # dataset format: 2 = coloured materials, v2 grammars; 1 = the first, grey
         'N_PER_CATEGORY': 200,   # objects per category at least (13 categories); 80/20 split like ShapeNet

@@ -251,7 +251,7 @@ def plot_iou_vs_views(path, summary, meta):
 def plot_reconstructions(path, examples, threshold):
     """One row per example: the input views | ground truth | prediction (voxel pictures)."""
     from lib.figures import new_figure, save_figure
-    from lib.render import render_voxel_preview
+    from lib.rendering.render import render_voxel_preview
     if not examples:
         return None
     n_views = max(len(e[2]) for e in examples)

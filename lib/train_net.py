@@ -21,8 +21,8 @@ import numpy as np
 
 from lib.config import dump_config
 from lib.data_process import TrainBatches, threaded_batches
-from lib.devices import device_kind, resolve_jit_compile, tensorflow_available
-from lib.distribute import distribute_options, gather_from_replicas, is_chief, scope, worker_name
+from lib.devices.backend import device_kind, resolve_jit_compile, tensorflow_available
+from lib.devices.distribute import distribute_options, gather_from_replicas, is_chief, scope, worker_name
 from lib.solver import (Supervisor, TrainingDiverged, VoxelTrainer, clean_partial_checkpoints,
                         latest_checkpoint, load_checkpoint, make_optimizer, read_checkpoint_state)
 from lib.weights import atomic_write_text, load_weights, save_weights
@@ -140,7 +140,7 @@ def prepare_output(out_dir, cfg):
 def train(cfg, network, train_pairs, out_dir, validate=None, initial_weights=None, log=print, strategy=None):
     """Train `network` on train_pairs until TRAIN.NUM_ITERATION, resuming from out_dir if it holds a
     checkpoint. validate(iteration) -> dict (loss, iou) is called every VALIDATION_FREQ iterations.
-    With a tf.distribute strategy (lib/distribute.py) the network must have been built in its scope.
+    With a tf.distribute strategy (lib/devices/distribute.py) the network must have been built in its scope.
     Returns the path of the final weights."""
     if is_chief(strategy):
         with run_lock(out_dir):
@@ -245,7 +245,7 @@ def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weigh
            if strategy is not None else ''))
     log(f'computing on {keras.backend.backend()} ({device_kind()}), {cfg.NETWORK.PRECISION}, '
         f'jit_compile {"on" if jit_compile else "off"} (TRAIN.JIT_COMPILE {cfg.TRAIN.JIT_COMPILE})')
-    # tf.data splits each global batch evenly over the replicas (lib/distribute.py)
+    # tf.data splits each global batch evenly over the replicas (lib/devices/distribute.py)
     loading_errors = []
     try:
         trainer.fit(distribute_options(batch_stream(batches, cfg.TRAIN.NUM_WORKER, loading_errors), strategy),

@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WIDTH = 0.0625
 BATCH, VIEWS = 2, 3
 LEARNING_RATE = 1.0   # plain SGD: the update is the gradient itself, so gradients are compared
-# What `./run.sh demo` runs (lib.reconstruct) is also compared, on the demo views of the repository.
+# What `./run.sh demo` runs (lib.demo.reconstruct) is also compared, on the demo views of the repository.
 DEMO_VIEWS = [os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'experiments', 'demo',
                            f'chair_{i:02d}.png') for i in range(3)]
 
@@ -88,14 +88,14 @@ def run(folder, out):
             results[f'{name}/{label}/probabilities'] = keras.ops.convert_to_numpy(other(images))
         print(f'{keras.backend.backend()}: {name} ok', flush=True)
     # the demo's path: a weights file, image files, the shape after each view and view by view
-    from lib.reconstruct import Reconstructor
+    from lib.demo.reconstruct import Reconstructor
     reconstructor = Reconstructor(os.path.join(folder, 'res_gru_3.weights.h5'))
     results['demo/refine'] = reconstructor.refine(DEMO_VIEWS)
     stream = reconstructor.stream()
     results['demo/stream'] = np.stack([stream.add(view) for view in DEMO_VIEWS])
     # tf.distribute strategies are TensorFlow's: another backend refuses them in one line
     from lib.config import ConfigError, load_config
-    from lib.distribute import make_strategy
+    from lib.devices.distribute import make_strategy
     try:
         make_strategy(load_config(set_pairs=[('TRAIN.STRATEGY', 'mirrored')]))
         results['strategy_refused'] = np.int32(0)

@@ -1,4 +1,4 @@
-"""The camera model against real ShapeNet renderings (lib/calibration.py, ./run.sh calibrate)."""
+"""The camera model against real ShapeNet renderings (lib/rendering/calibration.py, ./run.sh calibrate)."""
 import shutil
 import subprocess
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from lib.binvox_rw import read_binvox
-from lib.calibration import (MIN_MEAN_IOU, MIN_MODEL_IOU, CalibrationError, calibrate, find_models,
+from lib.rendering.calibration import (MIN_MEAN_IOU, MIN_MODEL_IOU, CalibrationError, calibrate, find_models,
                              read_alpha, read_metadata, silhouette_iou, verdict)
-from lib.render import Camera, render_voxel_silhouette
+from lib.rendering.render import Camera, render_voxel_silhouette
 
 from tests.conftest import REPO
 

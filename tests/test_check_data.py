@@ -78,7 +78,7 @@ def test_a_missing_voxel_category_folder_lists_each_of_its_models(make_dataset_t
 
 
 def test_generated_dataset_passes_and_a_corrupted_copy_fails(tmp_path):
-    from datasets.embedded import generate_dataset
+    from datasets.embedded.generator import generate_dataset
     root = tmp_path / 'embedded'
     assert generate_dataset(root, 1, seed=0, workers=1, progress=False) == 13
     result = check_data(root)

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from lib.compare import NETWORK_ORDER, collect, planned_runs, write_table
+from lib.analysis.compare import NETWORK_ORDER, collect, planned_runs, write_table
 from tests.conftest import REPO
 
 
@@ -53,7 +53,7 @@ def _row(seeds, iou5, by_views):
 
 
 def test_orderings_are_checked_per_seed_and_reversals_reported():
-    from lib.compare import check_orderings
+    from lib.analysis.compare import check_orderings
     rising, flat_then_falling = [0.2, 0.3, 0.35, 0.36, 0.37], [0.3, 0.32, 0.33, 0.34, 0.31]
     table = {'lstm_1': _row([0, 1], [0.30, 0.25], [rising, rising]),
              'gru_1': _row([0, 1], [0.28, 0.27], [rising, rising]),       # below LSTM-1 in seed 0 only

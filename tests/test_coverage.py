@@ -1,4 +1,4 @@
-"""./run.sh coverage (lib/coverage.py): best voxel IoU of real models against generated ones, and the
+"""./run.sh coverage (lib/analysis/coverage.py): best voxel IoU of real models against generated ones, and the
 appearance report; ./run.sh test --split all on a small real folder."""
 import json
 import shutil
@@ -7,9 +7,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from datasets.embedded import generate_dataset
+from datasets.embedded.generator import generate_dataset
 from lib.binvox_rw import Voxels, write_binvox
-from lib.coverage import appearance_stats, iou_matrix, shape_coverage, tree_appearance
+from lib.analysis.coverage import appearance_stats, iou_matrix, shape_coverage, tree_appearance
 from lib.data_io import DataError
 from tests.conftest import REPO
 
@@ -141,7 +141,7 @@ def test_test_split_all_evaluates_a_small_real_folder_whole(shapenet_sample, tmp
 
 
 def test_a_real_tree_of_voxels_alone_gets_the_shape_report(tmp_path):
-    from lib.coverage import write_report
+    from lib.analysis.coverage import write_report
     real, gen = tmp_path / 'real', tmp_path / 'gen'
     _write(real, CHAIR, 'r1', _grid(np.s_[0:16]))
     _write(gen, CHAIR, 'g1', _grid(np.s_[0:8]))

@@ -8,7 +8,7 @@ from PIL import Image
 from lib.binvox_rw import read_binvox
 from lib.config import get_default_config
 from lib.data_augmentation import load_image, preprocess_test
-from lib.reconstruct import OBJECT_FILL, Reconstructor, prepare_view
+from lib.demo.reconstruct import OBJECT_FILL, Reconstructor, prepare_view
 from lib.weights import save_weights
 from models import build_network
 from tests.conftest import REPO
@@ -171,7 +171,7 @@ def test_the_readme_python_example_runs_as_written():
 
 
 def test_padding_uses_the_background_colour_not_the_edge_pixels():
-    from lib.reconstruct import prepare_view
+    from lib.demo.reconstruct import prepare_view
     # a dark object cut by the top edge of a white photo: the square framing it leaves the picture
     # at the top, and that margin must be background, not the object's edge stretched into a bar
     image = np.full((200, 300, 3), 255, np.uint8)
@@ -184,7 +184,7 @@ def test_padding_uses_the_background_colour_not_the_edge_pixels():
 
 
 def test_a_jpeg_on_a_plain_coloured_background_is_framed_around_the_object(tmp_path):
-    from lib.reconstruct import prepare_view
+    from lib.demo.reconstruct import prepare_view
     rng = np.random.default_rng(0)
     image = np.empty((300, 400, 3), np.float32)
     image[:] = (196, 186, 170)                                     # beige wall, not white
@@ -201,7 +201,7 @@ def test_a_jpeg_on_a_plain_coloured_background_is_framed_around_the_object(tmp_p
 
 
 def test_a_plain_wall_becomes_the_test_background_and_a_busy_photo_stays():
-    from lib.reconstruct import prepare_view
+    from lib.demo.reconstruct import prepare_view
     rng = np.random.default_rng(1)
     wall = np.full((240, 320, 3), (200, 190, 175), np.float32) + rng.normal(0, 2, (240, 320, 3))
     wall[60:180, 120:200] = (200, 190, 175)      # an object part the colour of the wall...

@@ -24,7 +24,7 @@ def test_jit_compile_setting_is_checked_and_takes_yaml_booleans(tmp_path):
 
 
 def test_jit_auto_is_off_on_a_cpu_and_on_for_xla_backends_on_a_gpu():
-    from lib.devices import resolve_jit_compile
+    from lib.devices.backend import resolve_jit_compile
     for backend in ('tensorflow', 'jax', 'torch'):
         assert resolve_jit_compile('auto', backend, 'cpu') is False
         assert resolve_jit_compile('true', backend, 'cpu') is True
@@ -37,7 +37,7 @@ def test_jit_auto_is_off_on_a_cpu_and_on_for_xla_backends_on_a_gpu():
 
 
 def test_this_machine_has_no_gpu_for_the_suite_backend():
-    from lib.devices import device_kind, resolve_jit_compile
+    from lib.devices.backend import device_kind, resolve_jit_compile
     if device_kind() == 'gpu':
         pytest.skip('this machine has a GPU')
     assert resolve_jit_compile('auto') is False   # the default: what every CPU run here used

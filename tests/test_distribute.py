@@ -1,4 +1,4 @@
-"""tf.distribute (lib/distribute.py): 'mirrored' over two logical CPU devices and 'multi_worker' over
+"""tf.distribute (lib/devices/distribute.py): 'mirrored' over two logical CPU devices and 'multi_worker' over
 two local processes take the same steps as one device on the same global batch; only the chief
 writes the run's folder; runs resume."""
 import json
@@ -38,7 +38,7 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices('CPU')[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import lib.train_net
-from lib.cli import main
+from lib.commands.cli import main
 trainers = []
 
 class Trainer(lib.train_net.VoxelTrainer):
@@ -174,7 +174,7 @@ def test_two_workers_make_one_checkpoint_equal_to_one_device(single_device, tmp_
 
 def test_strategy_config_errors_are_one_line(monkeypatch):
     from lib.config import ConfigError, get_default_config
-    from lib.distribute import check_batch_split, make_strategy
+    from lib.devices.distribute import check_batch_split, make_strategy
     cfg = get_default_config()
     cfg.TRAIN.STRATEGY = 'horovod'
     with pytest.raises(ConfigError, match="TRAIN.STRATEGY: expected one of none, mirrored, multi_worker, got 'horovod'"):

@@ -1,4 +1,4 @@
-"""The embedded dataset generator (datasets/embedded.py): layout, formats, conventions of the real
+"""The embedded dataset generator (datasets/embedded/generator.py): layout, formats, conventions of the real
 ShapeNet files, determinism, atomic and resumable generation, calibration of its renderings."""
 import io
 import json
@@ -12,14 +12,14 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-import datasets.embedded as embedded
-from datasets.embedded import (SHAPENET_MODELS, EmbeddedDatasetError, build_object, category_counts,
+import datasets.embedded.generator as embedded
+from datasets.embedded.generator import (SHAPENET_MODELS, EmbeddedDatasetError, build_object, category_counts,
                                dataset_is_complete, describe_counts, ensure_embedded_dataset, generate_dataset,
                                model_id, planned_models, voxelise)
-from datasets.primitives import box, cylinder, ellipsoid, merge_meshes
-from datasets.shapes import BUILDERS
+from datasets.embedded.primitives import box, cylinder, ellipsoid, merge_meshes
+from datasets.embedded.shapes import BUILDERS
 from lib.binvox_rw import read_binvox
-from lib.calibration import MIN_MEAN_IOU, MIN_MODEL_IOU, calibrate, verdict
+from lib.rendering.calibration import MIN_MEAN_IOU, MIN_MODEL_IOU, calibrate, verdict
 from lib.config import CATEGORY_NAMES, load_config
 from tests.conftest import REPO
 
@@ -84,7 +84,7 @@ def test_renderings_are_137_rgba_with_transparent_background(one_per_category):
 
 
 def test_version_1_renderings_are_grey(tmp_path):
-    from datasets.embedded import make_model
+    from datasets.embedded.generator import make_model
     mid, files = make_model(0, '03001627', 0, version=1)
     a = np.asarray(Image.open(io.BytesIO(files[f'ShapeNetRendering/03001627/{mid}/rendering/00.png'])))
     assert np.all(a[..., 0] == a[..., 1]) and np.all(a[..., 1] == a[..., 2])
@@ -143,7 +143,7 @@ def test_each_builder_varies_its_objects():
 def test_every_category_has_its_parts():
     # each object is recognisable as its category: the parts the issue names, read off its voxels
     # (tests/shape_checks.py); other seeds than the shipped dataset's
-    from datasets.embedded import model_rng
+    from datasets.embedded.generator import model_rng
     from tests.shape_checks import CHECKS, crop
     grids = {(synset, i): crop(voxelise(build_object(synset, model_rng(1, synset, i)))[0])
              for synset in BUILDERS for i in range(8)}
@@ -322,7 +322,7 @@ VERSION_1_DIGESTS = {
 
 def test_version_1_is_byte_identical_to_the_first_generator():
     import hashlib
-    from datasets.embedded import make_model
+    from datasets.embedded.generator import make_model
     for synset, want in VERSION_1_DIGESTS.items():
         h = hashlib.sha256()
         for index in (0, 1):
@@ -334,7 +334,7 @@ def test_version_1_is_byte_identical_to_the_first_generator():
 
 
 def test_version_2_renderings_are_coloured_and_version_1_grey():
-    from datasets.embedded import make_model
+    from datasets.embedded.generator import make_model
     coloured = {}
     for version in (1, 2):
         shares = []

@@ -273,7 +273,7 @@ def test_mixed_bfloat16_runs_the_convolutions_in_bf16_and_the_rest_in_float32():
 
 def test_useful_work_is_the_reference_minus_the_inserted_zeros():
     """Counted, not timed: the issue's 8.4 GMAC of zeros, 36 % of a 1-view forward."""
-    from lib.benchmark import count_macs, macs_per_call
+    from lib.bench.benchmark import count_macs, macs_per_call
     reference = count_macs(build_network('res_gru_3', fast_path=False))
     fast = count_macs(build_network('res_gru_3'))
     for key in ('encoder', 'recurrence', 'decoder_dense', 'decoder_useful'):

@@ -1,15 +1,15 @@
-"""Materials of the embedded dataset v2 (datasets/materials.py, lib/shading.py): every family draws
+"""Materials of the embedded dataset v2 (datasets/embedded/materials.py, lib/rendering/shading.py): every family draws
 colours in its range, deterministically; schemes are checked; textures and highlights shade as meant."""
 import colorsys
 
 import numpy as np
 import pytest
 
-from datasets.materials import FAMILIES, check_scheme, object_surface, role_materials, sample_material
-from datasets.primitives import box
-from datasets.shapes import CATEGORY_MODULES
-from lib.render import AMBIENT, LIGHTS, Camera, render_mesh
-from lib.shading import TEXTURES, Material, Surface, shade_rgb, texture_pattern, value_noise
+from datasets.embedded.materials import FAMILIES, check_scheme, object_surface, role_materials, sample_material
+from datasets.embedded.primitives import box
+from datasets.embedded.shapes import CATEGORY_MODULES
+from lib.rendering.render import AMBIENT, LIGHTS, Camera, render_mesh
+from lib.rendering.shading import TEXTURES, Material, Surface, shade_rgb, texture_pattern, value_noise
 
 
 def _hsv(material):

@@ -224,7 +224,7 @@ def test_summary_command_prints_the_total_parameter_count():
 
 
 def test_summary_of_each_network_in_process(capsys):
-    from lib.cli import main
+    from lib.commands.cli import main
     for name in NETWORKS:
         assert main(['summary', name]) == 0
         last = capsys.readouterr().out.strip().splitlines()[-1]

@@ -41,7 +41,7 @@ def test_the_hiding_works():
 
 @pytest.mark.parametrize('name', [backend('jax'), backend('torch')])
 def test_commands_run_without_tensorflow(name, tmp_path):
-    from lib.bench_measure import synthetic_dataset
+    from lib.bench.measure import synthetic_dataset
     data = tmp_path / 'data'
     synthetic_dataset(str(data), models=4)   # 3 training models, 1 test model
     cfg = tmp_path / 'tiny.yaml'

@@ -1,4 +1,4 @@
-"""PASCAL 3D+ (datasets/pascal3d.py, datasets/photos.py, lib/cli_photos.py): a small tree in the
+"""PASCAL 3D+ (datasets/photos/pascal3d.py, datasets/photos/layout.py, lib/commands/photos.py): a small tree in the
 release's layout, read back, voxelised, cropped, evaluated end to end, fine-tuned; each bad-data case."""
 import json
 import subprocess
@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from datasets import pascal3d
-from datasets.photos import Skips, build_view, framed_photo, view_root
+from datasets.photos import pascal3d
+from datasets.photos.layout import Skips, build_view, framed_photo, view_root
 from lib.binvox_rw import read_binvox
 from lib.data_augmentation import OBJECT_FILL
 from lib.data_io import DataError
@@ -106,7 +106,7 @@ def test_the_photo_is_framed_like_a_rendering_background_kept(tree, shared_dir, 
 
 
 def _run(args, capsys):
-    from lib.cli import main
+    from lib.commands.cli import main
     code = main([str(a) for a in args])
     out = capsys.readouterr()
     return code, out.out, out.err
@@ -157,7 +157,7 @@ def test_fine_tuning_runs_on_the_train_split(tree, tiny_weights, tmp_path, capsy
 
 def test_bad_arguments_are_one_line_errors_before_tensorflow_loads(tree, tiny_weights, tmp_path):
     root, _ = tree
-    script = ('import sys\nfrom lib.cli import main\ncodes = [main(a) for a in %r]\n'
+    script = ('import sys\nfrom lib.commands.cli import main\ncodes = [main(a) for a in %r]\n'
               'print(codes, "tensorflow" in sys.modules)\n')
     cases = [['test', '--dataset', 'pascal3d', '--weights', tiny_weights],                       # no --data
              ['test', '--dataset', 'pascal3d', '--data', str(root), '--weights', tiny_weights, '--views', '1,2'],

@@ -1,4 +1,4 @@
-"""Pix3D (datasets/pix3d.py): a small tree in the dataset's layout, read back with and without
+"""Pix3D (datasets/photos/pix3d.py): a small tree in the dataset's layout, read back with and without
 Mesh R-CNN's S1 split files, both ground truths (model.obj, voxel.mat), the masked crop, and the
 test command end to end."""
 import json
@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from datasets import pix3d
-from datasets.photos import Skips, build_view, framed_photo
+from datasets.photos import pix3d
+from datasets.photos.layout import Skips, build_view, framed_photo
 from lib.binvox_rw import read_binvox
 from lib.data_io import DataError
 from tests.photo_trees import CHAIR, build_pix3d, expected_grid
@@ -89,7 +89,7 @@ def test_a_missing_mask_or_model_is_one_counted_line(tree, tmp_path, capfd):
 
 def test_test_command_end_to_end_with_the_s1_split_and_masks(tree, tmp_path, capsys):
     import keras
-    from lib.cli import main
+    from lib.commands.cli import main
     from lib.weights import save_weights
     from models import build_network
     root, good, splits = tree

@@ -162,7 +162,7 @@ def test_a_demo_with_nan_weights_names_the_parameter(tmp_path):
 
 def _main(capsys, *argv):
     """A command run in this process (TensorFlow is loaded already): (exit code, last stderr line)."""
-    from lib.cli import main
+    from lib.commands.cli import main
     code = main([str(a) for a in argv])
     err = capsys.readouterr().err.strip().splitlines()
     return code, err[-1] if err else ''
@@ -192,7 +192,7 @@ def test_bad_flags_are_refused_before_any_work(capsys, tmp_path, monkeypatch, ar
 
 
 def test_a_failed_generate_data_writes_nothing_so_the_right_command_still_runs(tmp_path):
-    from datasets.embedded import EmbeddedDatasetError, generate_dataset
+    from datasets.embedded.generator import EmbeddedDatasetError, generate_dataset
     with pytest.raises(EmbeddedDatasetError, match='the seed must be a whole number >= 0, got -1'):
         generate_dataset(tmp_path / 'data', 1, seed=-1, workers=1, synsets=['03001627'], progress=False)
     assert not (tmp_path / 'data').exists()   # no manifest of seed -1 to refuse the next run
@@ -226,13 +226,13 @@ def test_a_16_bit_png_is_scaled_to_8_bits(tmp_path):
                                    np.zeros((200, 300, 4), np.uint8),             # all transparent
                                    np.full((1, 1, 3), 90, np.uint8)])             # one pixel
 def test_a_blank_input_is_warned_about(capsys, blank):
-    from lib.reconstruct import prepare_view
+    from lib.demo.reconstruct import prepare_view
     assert prepare_view(blank).shape == (127, 127, 3)
     assert 'no object found (the image is blank or one colour)' in capsys.readouterr().err
 
 
 def test_an_image_with_an_object_gets_no_warning(capsys):
-    from lib.reconstruct import prepare_view
+    from lib.demo.reconstruct import prepare_view
     image = np.full((200, 300, 3), 255, np.uint8)
     image[50:150, 100:180] = 40
     prepare_view(image)
@@ -241,7 +241,7 @@ def test_an_image_with_an_object_gets_no_warning(capsys):
 
 def test_an_empty_or_full_prediction_still_writes_every_file(tiny_weights, tmp_path):
     from lib.binvox_rw import read_binvox
-    from lib.reconstruct import Reconstructor
+    from lib.demo.reconstruct import Reconstructor
     occupancy = Reconstructor(tiny_weights)([str(DEMO_VIEWS[0])])
     for name, threshold, what in (('empty', (occupancy.max() + 1) / 2, 'empty'),
                                   ('full', occupancy.min() / 2, 'entirely occupied')):
@@ -288,7 +288,7 @@ def test_read_only_output_folders_are_one_line(tiny_original, tiny_weights, tmp_
 
 # A command's module is imported, its arguments parsed and checked, and only then is Keras loaded.
 _IMPORT_PROBE = '''import sys
-from lib.cli import main
+from lib.commands.cli import main
 try:
     code = main(sys.argv[1:])
 except SystemExit as e:

@@ -1,10 +1,10 @@
-"""lib/render.py: the camera model of the renderings, the rasterizer, voxel cubes and previews."""
+"""lib/rendering/render.py: the camera model of the renderings, the rasterizer, voxel cubes and previews."""
 import time
 
 import numpy as np
 import pytest
 
-from lib.render import (IMAGE_SIZE, LIGHTS, MAX_CAMERA_DIST, Camera, exposed_faces, focal_px, rasterize,
+from lib.rendering.render import (IMAGE_SIZE, LIGHTS, MAX_CAMERA_DIST, Camera, exposed_faces, focal_px, rasterize,
                         render_mesh, render_silhouette, render_voxel_preview, render_voxel_silhouette,
                         shade, triangle_ids, voxel_mesh)
 

@@ -221,8 +221,8 @@ def test_a_dataset_that_cannot_be_loaded_stops_training_in_one_line(tiny_run, tm
 
 
 def test_a_generated_dataset_given_with_data_is_not_reported_as_shapenet(tmp_path, make_dataset_tree):
-    from datasets.embedded import MANIFEST
-    from lib.cli_common import dataset_meta
+    from datasets.embedded.generator import MANIFEST
+    from lib.commands.common import dataset_meta
     from lib.config import load_config
     real = make_dataset_tree(models_per_category=1)
     cfg = load_config(set_pairs=[('DIR.DATASET_ROOT', str(real))])

@@ -1,4 +1,4 @@
-"""Ground truth from CAD meshes (lib/voxelize.py): placement, solid fill, caching, bad files, and the
+"""Ground truth from CAD meshes (lib/rendering/voxelize.py): placement, solid fill, caching, bad files, and the
 check against the real ShapeNetVox32 grids of ../shared."""
 import glob
 import os
@@ -9,7 +9,7 @@ import pytest
 from lib.binvox_rw import read_binvox
 from lib.data_io import DataError
 from lib.voxel import iou
-from lib.voxelize import cached_path, mesh_voxels, read_mesh, voxelize
+from lib.rendering.voxelize import cached_path, mesh_voxels, read_mesh, voxelize
 
 # the 8 corners and 12 triangles of an axis-aligned box (outward winding)
 _CORNERS = np.array([[x, y, z] for x in (0, 1) for y in (0, 1) for z in (0, 1)], np.float64)
@@ -106,7 +106,7 @@ def test_holes_smaller_than_a_voxel_do_not_leak_and_open_sheets_stay_thin():
 def _shrunk_voxel_cubes(grid, size=0.8):
     """A mesh of the grid's surface voxels, each a cube of side `size` voxels around its centre
     (apart, so the mesh is neither connected nor watertight; the voxeliser must fill the inside)."""
-    from lib.render import exposed_faces
+    from lib.rendering.render import exposed_faces
     index = np.unique(exposed_faces(grid)[0], axis=0)
     corners = 0.5 + (_CORNERS - 0.5) * size
     vertices = (index[:, None, :] + corners[None]).reshape(-1, 3)

@@ -26,7 +26,7 @@ def run(args):
         os.environ['CUDA_VISIBLE_DEVICES'] = ''
     sys.path.insert(0, REPO)
     import numpy as np
-    from lib.cli_common import backend_ready
+    from lib.commands.common import backend_ready
     backend_ready()
     import keras
     backend = keras.backend.backend()
@@ -44,7 +44,7 @@ def run(args):
     from lib.config import load_config
     from lib.data_io import category_model_pairs
     from lib.data_process import load_test_views
-    from lib.devices import accelerators
+    from lib.devices.backend import accelerators
     from lib.weights import load_weights, read_spec
     from models import build_network
     stored = read_spec(args.weights) or {}

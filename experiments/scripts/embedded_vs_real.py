@@ -8,7 +8,7 @@ its 32^3 voxels.
 Top: the three real models of the shared sample (two of their renderings and their ShapeNetVox32 grid).
 Below: the first three objects of each category of the embedded dataset with the default seed, exactly
 the bytes the generator writes (rendering 00 and the binvox of each; no picking). Renderings are shown
-over white, voxels with lib/render.py's preview.
+over white, voxels with lib/rendering/render.py's preview.
 """
 import argparse
 import io
@@ -22,10 +22,10 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
-from datasets.embedded import make_model  # noqa: E402
+from datasets.embedded.generator import make_model  # noqa: E402
 from lib.binvox_rw import parse_binvox, read_binvox  # noqa: E402
 from lib.config import CATEGORY_NAMES  # noqa: E402
-from lib.render import render_voxel_preview  # noqa: E402
+from lib.rendering.render import render_voxel_preview  # noqa: E402
 
 TILE = 137
 LABEL = 18

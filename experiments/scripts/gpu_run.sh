@@ -77,7 +77,7 @@ stage() {
   return $rc
 }
 
-cli() { "$PY" -P -m lib.cli "$@"; }   # ./run.sh without its .venv (no network there to build one)
+cli() { "$PY" -P -m lib.commands.cli "$@"; }   # ./run.sh without its .venv (no network there to build one)
 
 # 1. the carried wheels, then every import the commands need
 KERAS_PIN="$(grep -E '^keras==' requirements.txt | cut -d= -f3)"

@@ -7,7 +7,7 @@
 Makes three inputs the way a user's product photos look: a real ShapeNet rendering (real-eval; used
 only as a picture here, never to train or tune) placed small and off-centre on a large canvas with a
 plain but not white background (a shaded wall colour with sensor noise and a soft vignette), saved as
-JPEG (quality 85). Then reconstructs each with ./run.sh demo's preprocessing (lib.reconstruct) and
+JPEG (quality 85). Then reconstructs each with ./run.sh demo's preprocessing (lib.demo.reconstruct) and
 writes photos.png: input | what the network sees | prediction | ground truth.
 """
 import argparse
@@ -21,9 +21,9 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from lib.binvox_rw import read_binvox  # noqa: E402
-from lib.cli_networks import SHIPPED_WEIGHTS  # noqa: E402
-from lib.reconstruct import Reconstructor, prepare_view  # noqa: E402
-from lib.render import render_voxel_preview  # noqa: E402
+from lib.commands.networks import SHIPPED_WEIGHTS  # noqa: E402
+from lib.demo.reconstruct import Reconstructor, prepare_view  # noqa: E402
+from lib.rendering.render import render_voxel_preview  # noqa: E402
 
 # (name, synset, model, view, background RGB, canvas (w, h), object height fraction, centre (x, y))
 INPUTS = [

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Contact sheet of a category grammar: N objects, each as a rendering and its 32^3 voxels, with the
-part checks of tests/shape_checks.py printed per object. For whoever edits datasets/shapes/<category>.py.
+part checks of tests/shape_checks.py printed per object. For whoever edits datasets/embedded/shapes/<category>.py.
 
     .venv/bin/python experiments/scripts/preview_grammar.py chair [--n 24] [--version 2] [--seed 1]
         [--out output/preview_chair.png]
@@ -16,9 +16,9 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from datasets import embedded  # noqa: E402
+from datasets.embedded import generator as embedded  # noqa: E402
 from lib.config import CATEGORY_NAMES  # noqa: E402
-from lib.render import render_voxel_preview  # noqa: E402
+from lib.rendering.render import render_voxel_preview  # noqa: E402
 from tests.shape_checks import CHECKS, crop  # noqa: E402
 
 

@@ -1,0 +1,1 @@
+"""Reconstructing your own images: the public API (reconstruct.py) and what the demo writes."""

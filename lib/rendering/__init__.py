@@ -1,0 +1,1 @@
+"""The project's renderer (what the original's blender_renderer.py did): rasterizer, shading, voxeliser, camera calibration."""

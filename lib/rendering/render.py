@@ -1,0 +1,450 @@
+"""The project's one rasterizer: pure NumPy, no OpenGL, no GPU, no system packages.
+
+Used for the embedded dataset's renderings, for the calibration silhouettes and for voxel previews.
+
+Camera model of the real ShapeNet renderings (REFERENCE.md, "Camera model of the renderings"): the camera
+sits at distance_ratio * 1.75 from the origin at (azimuth, elevation), looks at the origin with y up and
+no roll; its focal length is Blender's default 35 mm lens on a 32 mm sensor, so F = 35/32 * 137 px for a
+137 px image, with the principal point at the image centre (pixel centres at index + 0.5, row 0 at top).
+
+The rasterizer is vectorised over (triangle, pixel) pairs: each triangle is expanded to its rows and
+each row to the exact span of pixel centres inside it, and a z-buffer on 1/depth (affine in screen
+space, so exact under perspective) keeps the nearest triangle per pixel. Shading is flat (one normal per
+triangle), two-sided, with lights fixed in the world as measured on the real renderings, and
+antialiased by supersampling and a tent filter. No BLAS call is involved, so the bytes of a rendering
+do not depend on BLAS threading (the embedded dataset is byte-identical for a seed).
+"""
+import dataclasses
+
+import numpy as np
+
+MAX_CAMERA_DIST = 1.75       # distance of the camera at distance ratio 1 (the original's renderer)
+LENS_MM, SENSOR_MM = 35.0, 32.0   # Blender's default camera; the metadata's "fov 25" is never applied
+IMAGE_SIZE = 137             # side of the ShapeNet renderings
+
+
+def focal_px(size=IMAGE_SIZE):
+    """Focal length in pixels of the renderings' camera for a square image of `size` pixels."""
+    return LENS_MM / SENSOR_MM * size
+
+
+@dataclasses.dataclass(frozen=True)
+class Camera:
+    """A viewpoint as written in rendering_metadata.txt, plus the image size it renders to."""
+    azimuth: float              # degrees
+    elevation: float            # degrees
+    distance_ratio: float       # of MAX_CAMERA_DIST
+    size: int = IMAGE_SIZE
+    focal: float = None         # pixels; None = the renderings' 35/32 * size
+
+    @property
+    def focal_length(self):
+        return focal_px(self.size) if self.focal is None else float(self.focal)
+
+    @property
+    def center(self):
+        a, e = np.radians(self.azimuth), np.radians(self.elevation)
+        d = self.distance_ratio * MAX_CAMERA_DIST
+        return d * np.array([np.cos(e) * np.cos(a), np.sin(e), np.cos(e) * np.sin(a)])
+
+    @property
+    def axes(self):
+        """Rows: right r, image-up u, forward f (world coordinates), for a camera looking at the origin."""
+        c = self.center
+        forward = -c / np.linalg.norm(c)
+        right = np.cross(forward, [0.0, 1.0, 0.0])
+        right /= np.linalg.norm(right)
+        up = np.cross(right, forward)
+        return np.stack([right, up, forward])
+
+    def project(self, points):
+        """Pixel coordinates (col, row) as floats and depth along the view axis of (..., 3) points.
+
+        Pixel (row i, col j) covers [j, j+1) x [i, i+1): its centre is (j + 0.5, i + 0.5).
+        """
+        cam = np.einsum('...j,kj->...k', np.asarray(points, dtype=np.float64) - self.center, self.axes)
+        depth = cam[..., 2]
+        f, c = self.focal_length, self.size / 2.0
+        col = c + f * cam[..., 0] / depth
+        row = c - f * cam[..., 1] / depth
+        return col, row, depth
+
+    def pixel_rays(self, cols, rows):
+        """Unit world directions of the rays through image points (col, row) (floats, centres at +0.5)."""
+        f, c = self.focal_length, self.size / 2.0
+        r, u, fwd = self.axes
+        d = ((np.asarray(cols) - c)[..., None] * r - (np.asarray(rows) - c)[..., None] * u) / f + fwd
+        return d / np.linalg.norm(d, axis=-1, keepdims=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# Triangle rasterization
+
+_MAX_PAIRS = 4_000_000   # (triangle, pixel) pairs per chunk: bounds memory to ~150 MB
+_TRI_BITS = 21           # the z-buffer key keeps the triangle index in its low bits
+
+
+def rasterize(cols, rows, depth, height, width):
+    """Index of the nearest triangle at each pixel centre, -1 where none.
+
+    cols, rows, depth: (T, 3) per-vertex screen positions and view depths (all vertices must lie in
+    front of the camera). Returns an int64 (height, width) array. Triangles are closed (a pixel centre
+    on a shared edge belongs to both, so meshes have no cracks); ties in depth go to the lower triangle
+    index, so the result is deterministic.
+
+    Scanline form: each triangle is expanded to its rows, each row to the exact span of pixel centres
+    inside the triangle, so thin slanted triangles cost their area, not their bounding box.
+    """
+    cols, rows, depth = (np.asarray(a, dtype=np.float64) for a in (cols, rows, depth))
+    n_tri = cols.shape[0]
+    if n_tri >= 1 << _TRI_BITS:
+        raise ValueError(f'rasterize: at most {(1 << _TRI_BITS) - 1} triangles per call, got {n_tri}')
+    key_buffer = np.full(height * width, -1, dtype=np.int64)
+    if n_tri == 0:
+        return key_buffer.reshape(height, width)
+    if np.any(depth <= 1e-6):
+        raise ValueError('rasterize: a vertex lies behind the camera')
+    inv_depth = 1.0 / depth
+    x0, x1, x2 = cols.T
+    y0, y1, y2 = rows.T
+    area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
+    rmin = np.clip(np.ceil(rows.min(1) - 0.5), 0, height).astype(np.int64)
+    rmax = np.clip(np.floor(rows.max(1) - 0.5), -1, height - 1).astype(np.int64)
+    cmin = np.clip(np.ceil(cols.min(1) - 0.5), 0, width).astype(np.int64)
+    cmax = np.clip(np.floor(cols.max(1) - 0.5), -1, width - 1).astype(np.int64)
+    live = np.flatnonzero((np.abs(area) > 1e-12) & (rmax >= rmin) & (cmax >= cmin))
+    if live.size == 0:
+        return key_buffer.reshape(height, width)
+    # barycentric weight of vertex k = A_k * x + B_k * y + C_k (inside: all >= 0), and 1/depth, which is
+    # affine in screen space: P * x + Q * y + R
+    a = area[live]
+    X, Y, iz = cols[live], rows[live], inv_depth[live]
+    A = np.empty((live.size, 3))
+    B = np.empty((live.size, 3))
+    C = np.empty((live.size, 3))
+    for k, (i, j) in enumerate(((1, 2), (2, 0), (0, 1))):
+        A[:, k] = (Y[:, i] - Y[:, j]) / a
+        B[:, k] = (X[:, j] - X[:, i]) / a
+        C[:, k] = (X[:, i] * Y[:, j] - X[:, j] * Y[:, i]) / a
+    P, Q, R = (np.einsum('nk,nk->n', M, iz) for M in (A, B, C))
+
+    # rows of each triangle
+    n_rows = (rmax - rmin + 1)[live]
+    t_row = np.repeat(np.arange(live.size), n_rows)
+    row = rmin[live][t_row] + np.arange(n_rows.sum()) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
+    yc = row + 0.5
+    lo = np.full(row.size, -np.inf)
+    hi = np.full(row.size, np.inf)
+    eps = 1e-9
+    with np.errstate(divide='ignore', invalid='ignore'):   # horizontal edges: ak == 0
+        for k in range(3):
+            ak = A[t_row, k]
+            val = B[t_row, k] * yc + C[t_row, k]
+            bound = -val / ak
+            pos, neg = ak > 1e-14, ak < -1e-14
+            lo = np.where(pos, np.maximum(lo, bound - eps / np.abs(ak)), lo)
+            hi = np.where(neg, np.minimum(hi, bound + eps / np.abs(ak)), hi)
+            flat = ~(pos | neg)
+            hi = np.where(flat & (val < -eps), -np.inf, hi)
+    c0 = np.maximum(np.ceil(np.maximum(lo, -1.0) - 0.5), cmin[live][t_row]).astype(np.int64)
+    c1 = np.minimum(np.floor(np.minimum(hi, width + 1.0) - 0.5), cmax[live][t_row]).astype(np.int64)
+    span = np.maximum(c1 - c0 + 1, 0)
+
+    # pixels of each row span, in chunks of bounded size; one max-scatter of a key that orders by
+    # 1/depth (the bit pattern of a positive float orders like its value), then by lower triangle index
+    ends = np.cumsum(span)
+    tri_mask = (1 << _TRI_BITS) - 1
+    start = 0
+    while start < span.size:
+        base = ends[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, base + _MAX_PAIRS, side='right')))
+        n = span[start:stop]
+        rsel = np.repeat(np.arange(start, stop), n)
+        px = c0[rsel] + np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+        t = t_row[rsel]
+        inv = P[t] * (px + 0.5) + Q[t] * yc[rsel] + R[t]
+        key = ((np.maximum(inv, 1e-300).view(np.int64) >> _TRI_BITS) << _TRI_BITS) | (tri_mask - live[t])
+        np.maximum.at(key_buffer, row[rsel] * width + px, key)
+        start = stop
+    ids = np.where(key_buffer >= 0, tri_mask - (key_buffer & tri_mask), -1)
+    return ids.reshape(height, width)
+
+
+def face_normals(vertices, faces):
+    """Unit normals of triangles (right-handed winding), zero for degenerate ones."""
+    v = vertices[faces]
+    n = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])
+    length = np.linalg.norm(n, axis=1, keepdims=True)
+    return np.divide(n, length, out=np.zeros_like(n), where=length > 0)
+
+
+def triangle_ids(vertices, faces, camera, supersample=1):
+    """Nearest-triangle index per (supersampled) pixel of a mesh seen by a camera, -1 = background."""
+    cam = dataclasses.replace(camera, size=camera.size * supersample,
+                              focal=camera.focal_length * supersample)
+    col, row, depth = cam.project(np.asarray(vertices, dtype=np.float64)[np.asarray(faces)])
+    return rasterize(col, row, depth, cam.size, cam.size)
+
+
+def render_silhouette(vertices, faces, camera):
+    """Boolean mask of the pixels whose centre the mesh covers."""
+    return triangle_ids(vertices, faces, camera) >= 0
+
+
+# ------------------------------------------------------------------------------------------------
+# Shading of the dataset renderings
+
+# Grey Lambertian shading fitted to the faces of the real renderings whose normal the voxels give
+# (the chair and the bench of the shared sample): the lights are fixed in the world, not in the camera;
+# +x and -x faces are equally bright, +z faces as bright as top faces, -z faces darkest. Two lights
+# mirrored in x plus an ambient term reproduce those ratios:
+# value = albedo * (AMBIENT + sum_i max(0, n . light_i)), normals flipped towards the camera (Blender
+# shades both sides of a face).
+_LIGHT = np.array([0.6, 0.55, 0.58]) / np.linalg.norm([0.6, 0.55, 0.58])
+LIGHTS = (_LIGHT, _LIGHT * [-1.0, 1.0, 1.0])
+AMBIENT = 1.1
+# albedo such that the x faces come out at grey 146-162 as in the real chair and bench
+ALBEDO_RANGE = (0.33, 0.38)
+
+
+def shade(normals, view_dirs, albedo):
+    """Grey level in [0, 1] of faces with world normals, seen along view_dirs (camera -> face)."""
+    n = np.where((np.einsum('nk,nk->n', normals, view_dirs) > 0)[:, None], -normals, normals)
+    light = np.full(len(n), AMBIENT)
+    for direction in LIGHTS:
+        light = light + np.clip(np.einsum('nk,k->n', n, direction), 0.0, None)
+    return np.clip(albedo * light, 0.0, 1.0)
+
+
+def _tent_taps(supersample):
+    """Offsets and weights of a tent filter of radius one output pixel over the samples of a pixel.
+
+    Partly transparent edge pixels are 0.23 of the foreground of the real renderings (Blender filters
+    over 1.5 px); a box filter over each pixel gives 0.12 on the same silhouettes, the tent 0.19 with
+    3x3 samples and 0.23 with 4x4.
+    """
+    s = supersample
+    k = np.arange(-s, 2 * s)
+    w = np.clip(1.0 - np.abs((k + 0.5) / s - 0.5), 0.0, None)
+    keep = w > 0
+    return k[keep], w[keep] / w[keep].sum()
+
+
+def _downsample(image, supersample):
+    """Filter a supersampled (H*s, W*s[, C]) image down to (H, W[, C]) with the tent filter.
+
+    Plain strided sums (no BLAS), so the result is the same bit for bit on any machine.
+    """
+    s = supersample
+    if s == 1:
+        return image
+    offsets, weights = _tent_taps(s)
+    for axis in (0, 1):
+        n = image.shape[axis] // s
+        pad = [(0, 0)] * image.ndim
+        pad[axis] = (s, s)
+        padded = np.pad(image, pad, mode='edge')
+        out = 0.0
+        for k, w in zip(offsets, weights):
+            index = [slice(None)] * image.ndim
+            index[axis] = slice(s + k, s + k + s * n, s)
+            out = out + w * padded[tuple(index)]
+        image = out
+    return image
+
+
+def render_mesh(vertices, faces, camera, albedo=0.355, supersample=3, surface=None):
+    """137x137 RGBA uint8 rendering of a mesh like the ShapeNet renderings: flat-shaded, antialiased
+    edges, transparent background (RGB 0 where alpha is 0).
+
+    Without a surface: grey, albedo a scalar or one value per face (dataset version 1). With a
+    lib.rendering.shading.Surface: coloured materials, textures and highlights shaded per sample (version 2).
+    """
+    vertices = np.asarray(vertices, dtype=np.float64)
+    faces = np.asarray(faces)
+    ids = triangle_ids(vertices, faces, camera, supersample)
+    hit = ids >= 0
+    normals = face_normals(vertices, faces)
+    if surface is not None:
+        return _render_surface(vertices, faces, normals, ids, camera, surface, supersample)
+    centroids = vertices[faces].mean(axis=1)
+    view = centroids - camera.center
+    view /= np.linalg.norm(view, axis=1, keepdims=True)
+    grey = shade(normals, view, np.broadcast_to(np.asarray(albedo, dtype=np.float64), (len(faces),)))
+    value = np.where(hit, grey[np.maximum(ids, 0)], 0.0)
+    coverage = _downsample(hit.astype(np.float64), supersample)
+    # colour of a partly covered pixel is the mean over its covered samples (straight alpha)
+    summed = _downsample(value, supersample)
+    colour = np.divide(summed, coverage, out=np.zeros_like(summed), where=coverage > 0)
+    rgba = np.empty((camera.size, camera.size, 4), dtype=np.uint8)
+    rgba[..., :3] = np.round(np.clip(colour, 0, 1) * 255.0).astype(np.uint8)[..., None]
+    rgba[..., 3] = np.round(np.clip(coverage, 0, 1) * 255.0).astype(np.uint8)
+    rgba[rgba[..., 3] == 0, :3] = 0
+    return rgba
+
+
+def _render_surface(vertices, faces, normals, ids, camera, surface, supersample):
+    """render_mesh with materials: each covered sample is shaded at the point where its ray meets
+    its triangle (textures are functions of that world point), then filtered like the grey path."""
+    from lib.rendering.shading import shade_rgb
+    hit = ids >= 0
+    rows, cols = np.nonzero(hit)
+    tri = ids[rows, cols]
+    big = dataclasses.replace(camera, size=camera.size * supersample, focal=camera.focal_length * supersample)
+    rays = big.pixel_rays(cols + 0.5, rows + 0.5)
+    n = normals[tri]
+    denom = np.einsum('nk,nk->n', n, rays)
+    safe = np.where(np.abs(denom) < 1e-12, 1e-12, denom)
+    t = np.einsum('nk,nk->n', n, vertices[faces[tri, 0]] - big.center) / safe
+    points = big.center + t[:, None] * rays
+    rgb = np.zeros(hit.shape + (3,))
+    rgb[rows, cols] = shade_rgb(surface, tri, points, n, rays)
+    coverage = _downsample(hit.astype(np.float64), supersample)
+    summed = _downsample(rgb, supersample)
+    colour = np.divide(summed, coverage[..., None], out=np.zeros_like(summed), where=coverage[..., None] > 0)
+    rgba = np.empty((camera.size, camera.size, 4), dtype=np.uint8)
+    rgba[..., :3] = np.round(np.clip(colour, 0, 1) * 255.0).astype(np.uint8)
+    rgba[..., 3] = np.round(np.clip(coverage, 0, 1) * 255.0).astype(np.uint8)
+    rgba[rgba[..., 3] == 0, :3] = 0
+    return rgba
+
+
+# ------------------------------------------------------------------------------------------------
+# Voxels as full cubes
+
+# For each axis: the 4 corners (in units of the voxel) of the face on the + side, counter-clockwise
+# seen from outside, so the triangles' normals point out.
+_PLUS_FACES = {
+    0: np.array([[1, 0, 0], [1, 1, 0], [1, 1, 1], [1, 0, 1]]),
+    1: np.array([[0, 1, 0], [0, 1, 1], [1, 1, 1], [1, 1, 0]]),
+    2: np.array([[0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 1, 1]]),
+}
+
+
+def exposed_faces(grid):
+    """Exposed cube faces of an occupancy grid: (voxel indices (N, 3), axis (N,), sign (N,) of +-1)."""
+    occ = np.asarray(grid, dtype=bool)
+    padded = np.pad(occ, 1)
+    voxels, axes, signs = [], [], []
+    for axis in range(3):
+        for sign in (1, -1):
+            neighbour = np.roll(padded, -sign, axis=axis)[1:-1, 1:-1, 1:-1]
+            idx = np.argwhere(occ & ~neighbour)
+            voxels.append(idx)
+            axes.append(np.full(len(idx), axis))
+            signs.append(np.full(len(idx), sign))
+    return np.concatenate(voxels), np.concatenate(axes), np.concatenate(signs)
+
+
+def voxel_mesh(grid, scale=1.0):
+    """Triangles of the exposed faces of the full voxel cubes, in model coordinates.
+
+    The grid is (x, y, z) with y up (binvox after the x-z-y reorder); `binvox -cb` places it so the
+    cube of side `scale` is centred on the origin: voxel (i, j, k) spans [(i, j, k), (i, j, k) + 1]
+    * scale / n - scale / 2. Returns (vertices (4N, 3), faces (2N, 3), axis (2N,), sign (2N,)).
+    """
+    grid = np.asarray(grid, dtype=bool)
+    n = np.array(grid.shape, dtype=np.float64)
+    idx, axes, signs = exposed_faces(grid)
+    corners = np.stack([_PLUS_FACES[a] for a in range(3)])[axes].astype(np.float64)   # (N, 4, 3)
+    minus = signs < 0
+    # the - face: move the + face one voxel back along its axis and reverse its winding
+    corners[minus, :, axes[minus]] -= 1.0
+    corners[minus] = corners[minus][:, ::-1]
+    verts = (idx[:, None, :] + corners) * (scale / n) - scale / 2.0
+    base = 4 * np.arange(len(idx))[:, None]
+    faces = np.concatenate([base + [0, 1, 2], base + [0, 2, 3]], axis=1).reshape(-1, 3)
+    return verts.reshape(-1, 3), faces, np.repeat(axes, 2), np.repeat(signs, 2)
+
+
+def render_voxel_silhouette(grid, camera, scale=1.0):
+    """Pixels covered by the full voxel cubes of a grid placed as `binvox -cb` does (cube side scale)."""
+    vertices, faces, _, _ = voxel_mesh(grid, scale)
+    return render_silhouette(vertices, faces, camera)
+
+
+def render_voxels(grid, camera, scale=1.0, albedo=0.355, supersample=3):
+    """RGBA rendering of full voxel cubes with the dataset's shading (for comparisons with renderings)."""
+    vertices, faces, _, _ = voxel_mesh(grid, scale)
+    return render_mesh(vertices, faces, camera, albedo, supersample)
+
+
+PREVIEW_AZIMUTH, PREVIEW_ELEVATION = 35.0, 25.0
+
+
+def render_voxel_preview(grid, size=256, threshold=0.4, azimuth=PREVIEW_AZIMUTH,
+                         elevation=PREVIEW_ELEVATION, color=(0.78, 0.82, 0.9),
+                         background=(255, 255, 255), supersample=3, edges=None):
+    """Shaded RGB picture (size, size, 3) uint8 of a voxel grid from a three-quarter view.
+
+    grid: (x, y, z) occupancy with y up (front +x), boolean or probabilities (occupied where
+    >= threshold). The default view looks from the front-right, above. The whole grid cube is framed
+    the same way whatever its contents, so pictures of a ground truth and a prediction line up. Only
+    exposed faces are drawn; thin darker lines mark voxel edges when voxels are big enough to show
+    them (edges=None: when a voxel spans at least 4 pixels).
+    """
+    grid = np.asarray(grid)
+    if grid.ndim != 3:
+        raise ValueError(f'render_voxel_preview: expected a 3D grid, got shape {grid.shape}')
+    occ = grid >= threshold if grid.dtype != bool else grid
+    n = max(grid.shape)
+    scale = 1.0   # grid cube of side 1, centred on the origin
+    vertices, faces, axes, signs = voxel_mesh(occ, scale * np.array(grid.shape) / n)
+    cam = _framing_camera(np.array(grid.shape) / n, azimuth, elevation, size)
+    out = np.empty((size, size, 3), dtype=np.uint8)
+    out[:] = np.asarray(background, dtype=np.uint8)
+    if len(faces) == 0:
+        return out
+    s = supersample
+    ids = triangle_ids(vertices, faces, cam, s)
+    hit = ids >= 0
+    t = np.maximum(ids, 0)
+    normals = np.zeros((len(faces), 3))
+    normals[np.arange(len(faces)), axes] = signs
+    # fixed key light from the upper front-right of the default view, plus fill and ambient
+    key = np.array([0.45, 0.8, 0.35])
+    key /= np.linalg.norm(key)
+    fill = np.array([-0.6, 0.2, 0.75])
+    fill /= np.linalg.norm(fill)
+    level = (0.5 + 0.45 * np.clip(np.einsum('nk,k->n', normals, key), 0, None)
+             + 0.15 * np.clip(np.einsum('nk,k->n', normals, fill), 0, None))
+    value = level[t]
+    if edges is None:
+        edges = cam.focal_length / (2.5 * n) >= 4.0   # about a voxel's size in pixels
+    if edges:
+        value = value * _edge_darkening(cam, s, ids, hit, vertices, faces, axes, n, grid.shape)
+    rgb = np.clip(value[..., None] * np.asarray(color, dtype=np.float64), 0, 1) * 255.0
+    rgb = np.where(hit[..., None], rgb, np.asarray(background, dtype=np.float64))
+    return np.round(np.clip(_downsample(rgb, s), 0, 255)).astype(np.uint8)
+
+
+def _framing_camera(extent, azimuth, elevation, size, margin=0.04):
+    """A camera at (azimuth, elevation) whose focal length frames a box of the given extent."""
+    corners = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)]) * extent / 2
+    cam = Camera(azimuth, elevation, 2.5 / MAX_CAMERA_DIST, size=size, focal=1.0)
+    col, row, _ = cam.project(corners)
+    half = size / 2.0
+    reach = max(np.abs(col - half).max(), np.abs(row - half).max())  # at focal 1
+    return dataclasses.replace(cam, focal=half * (1 - margin) / reach)
+
+
+def _edge_darkening(cam, s, ids, hit, vertices, faces, axes, n, shape):
+    """Factor < 1 near the edges of each voxel face: the hit point's position within its voxel face."""
+    big = dataclasses.replace(cam, size=cam.size * s, focal=cam.focal_length * s)
+    rows, cols = np.nonzero(hit)
+    tri = ids[rows, cols]
+    ray = big.pixel_rays(cols + 0.5, rows + 0.5)
+    axis = axes[tri]
+    plane = vertices[faces[tri, 0], axis]
+    origin = big.center
+    t = (plane - origin[axis]) / ray[np.arange(len(tri)), axis]
+    point = origin + t[:, None] * ray
+    cells = point * n + np.array(shape) / 2.0   # voxel units (the grid is centred on the origin)
+    frac = cells - np.floor(cells)
+    dist = np.minimum(frac, 1 - frac)
+    dist[np.arange(len(tri)), axis] = 1.0   # the axis normal to the face does not count
+    near = dist.min(axis=1)
+    width = 0.06
+    factor = np.ones(ids.shape)
+    factor[rows, cols] = np.where(near < width, 0.8, 1.0)
+    return factor

@@ -1,0 +1,142 @@
+"""Colour shading of the embedded dataset's renderings (format version 2): materials and lights.
+
+A Material is what a part is made of, seen from afar: a colour, an optional procedural 3D texture
+(wood grain, noise, stripes, fabric weave: functions of the world position, so they need no UV maps and
+stay put when the camera moves), and a Blinn-Phong highlight (gloss, shininess). A Surface gives every
+face of a mesh its material and holds the object's lights: the two world-fixed lights and the ambient
+term fitted to the real renderings (lib/rendering/render.py's LIGHTS, AMBIENT), turned by a few degrees per object.
+
+The diffuse term is the one version 1 uses, value = albedo * (ambient + sum_i max(0, n . l_i)), with
+albedo = ALBEDO_PER_COLOUR * colour, so a mid-grey colour of 0.78 shades like version 1's grey; white
+paint (1.0) comes out near white on top faces.
+"""
+import dataclasses
+
+import numpy as np
+
+ALBEDO_PER_COLOUR = 0.45   # colour 0.78 -> albedo 0.355, version 1's mean grey
+TEXTURES = ('none', 'grain', 'noise', 'stripes', 'weave')
+
+
+@dataclasses.dataclass(frozen=True)
+class Material:
+    colour: tuple                      # RGB in [0, 1], the colour under full light
+    texture: str = 'none'              # one of TEXTURES
+    texture_period: float = 0.1        # object units (an object's bounding-box diagonal is 1)
+    texture_contrast: float = 0.0      # relative amplitude of the texture, in [0, 1)
+    texture_axis: tuple = (1.0, 0.0, 0.0)   # grain or stripe direction (unit vector)
+    texture_seed: int = 0
+    gloss: float = 0.0                 # strength of the highlight, in [0, 1]
+    shininess: float = 20.0            # Blinn-Phong exponent (larger: smaller, sharper highlight)
+
+    def __post_init__(self):
+        if self.texture not in TEXTURES:
+            raise ValueError(f'unknown texture {self.texture!r} (known: {", ".join(TEXTURES)})')
+        if not all(0.0 <= c <= 1.0 for c in self.colour) or len(self.colour) != 3:
+            raise ValueError(f'colour {self.colour} is not RGB in [0, 1]')
+
+
+@dataclasses.dataclass(frozen=True)
+class Surface:
+    """Materials of a mesh (one index per face) and the lights it is rendered under."""
+    materials: tuple                   # of Material
+    face_material: np.ndarray          # (F,) int index into materials
+    lights: tuple                      # unit world directions towards the lights
+    ambient: float
+
+
+# ------------------------------------------------------------------------------------------ textures
+def _hash01(ix, iy, iz, seed):
+    """A deterministic value in [0, 1) per integer lattice point (a cheap integer hash, no tables)."""
+    h = (ix * 73856093) ^ (iy * 19349663) ^ (iz * 83492791) ^ (seed * 2654435761)
+    h = (h ^ (h >> 13)) * 1274126177
+    h = h ^ (h >> 16)
+    return (h & 0xFFFFFF).astype(np.float64) / float(1 << 24)
+
+
+def value_noise(points, seed=0):
+    """Smooth noise in [-1, 1] of (N, 3) points, one lattice cell per unit (trilinear, smoothstep)."""
+    p = np.asarray(points, dtype=np.float64)
+    base = np.floor(p)
+    f = p - base
+    w = f * f * (3.0 - 2.0 * f)
+    i = base.astype(np.int64)
+    out = np.zeros(len(p))
+    for dx in (0, 1):
+        for dy in (0, 1):
+            for dz in (0, 1):
+                weight = ((w[:, 0] if dx else 1 - w[:, 0]) * (w[:, 1] if dy else 1 - w[:, 1])
+                          * (w[:, 2] if dz else 1 - w[:, 2]))
+                out += weight * _hash01(i[:, 0] + dx, i[:, 1] + dy, i[:, 2] + dz, seed)
+    return 2.0 * out - 1.0
+
+
+def _perpendicular(axis):
+    a = np.asarray(axis, dtype=np.float64)
+    helper = np.array([0.0, 1.0, 0.0]) if abs(a[1]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    u = np.cross(a, helper)
+    u /= np.linalg.norm(u)
+    return u, np.cross(a, u)
+
+
+def texture_pattern(material, points):
+    """The texture's pattern in [-1, 1] at world points (N, 3); 0 everywhere for 'none'."""
+    m = material
+    if m.texture == 'none' or m.texture_contrast == 0.0 or len(points) == 0:
+        return np.zeros(len(points))
+    q = np.asarray(points, dtype=np.float64) / m.texture_period
+    axis = np.asarray(m.texture_axis, dtype=np.float64)
+    u, v = _perpendicular(axis)
+    if m.texture == 'grain':      # rings across the grain, wobbling with low-frequency noise
+        rings = np.hypot(q @ u, 0.35 * (q @ v)) + 1.5 * value_noise(q * [0.3, 0.3, 0.3], m.texture_seed)
+        return np.sin(2 * np.pi * rings) * 0.7 + 0.3 * value_noise(q * 4.0, m.texture_seed + 1)
+    if m.texture == 'noise':      # blotches at two scales
+        return 0.65 * value_noise(q, m.texture_seed) + 0.35 * value_noise(q * 3.1, m.texture_seed + 1)
+    if m.texture == 'stripes':
+        return np.tanh(4.0 * np.sin(2 * np.pi * (q @ axis)))
+    # weave: two perpendicular thread directions, fine
+    return np.sin(2 * np.pi * (q @ u)) * np.sin(2 * np.pi * (q @ v))
+
+
+# ------------------------------------------------------------------------------------------ shading
+def shade_rgb(surface, face_ids, points, normals, view_dirs):
+    """RGB in [0, 1] of surface samples.
+
+    face_ids (N,): the face of each sample; points (N, 3): world positions; normals (N, 3): the
+    faces' unit normals; view_dirs (N, 3): unit directions camera -> point. Two-sided: normals are
+    flipped towards the camera, as Blender shades both sides of a face.
+    """
+    n = np.where((np.einsum('nk,nk->n', normals, view_dirs) > 0)[:, None], -normals, normals)
+    diffuse = np.full(len(n), float(surface.ambient))
+    for light in surface.lights:
+        diffuse = diffuse + np.clip(n @ np.asarray(light), 0.0, None)
+    material_of = surface.face_material[face_ids]
+    rgb = np.zeros((len(n), 3))
+    for k, m in enumerate(surface.materials):
+        sel = np.flatnonzero(material_of == k)
+        if sel.size == 0:
+            continue
+        albedo = ALBEDO_PER_COLOUR * np.asarray(m.colour, dtype=np.float64)
+        texture = 1.0 + m.texture_contrast * texture_pattern(m, points[sel])
+        rgb[sel] = albedo[None, :] * (diffuse[sel] * texture)[:, None]
+        if m.gloss > 0:
+            highlight = np.zeros(sel.size)
+            for light in surface.lights:
+                half = np.asarray(light)[None, :] - view_dirs[sel]
+                half /= np.linalg.norm(half, axis=1, keepdims=True)
+                highlight += np.clip(np.einsum('nk,nk->n', n[sel], half), 0.0, None) ** m.shininess
+            rgb[sel] += (m.gloss * highlight)[:, None]
+    return np.clip(rgb, 0.0, 1.0)
+
+
+def rotate_light(direction, azimuth_deg, elevation_deg):
+    """A light direction turned by azimuth about y, then raised by elevation (degrees)."""
+    d = np.asarray(direction, dtype=np.float64)
+    a = np.radians(azimuth_deg)
+    ry = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    d = ry @ d
+    horizontal = np.hypot(d[0], d[2])
+    elevation = np.arctan2(d[1], horizontal) + np.radians(elevation_deg)
+    scale = np.cos(elevation) / max(horizontal, 1e-12)
+    out = np.array([d[0] * scale, np.sin(elevation), d[2] * scale])
+    return out / np.linalg.norm(out)
