@@ -22,7 +22,8 @@ from keras import ops
 from keras.src.losses.loss import scale_loss_for_distribution   # not exported by keras
 
 from lib.layers import voxel_cross_entropy
-from lib.weights import atomic_write_text, first_non_finite, load_weights, save_weights
+from lib.atomic import atomic_write_text
+from lib.weights import first_non_finite, load_weights, save_weights
 
 CHECKPOINTS = 'checkpoints'
 LATEST = 'latest'

@@ -20,7 +20,7 @@ from lib.data_process import load_test_views, load_voxels
 from lib.paper_results import (PAPER_THRESHOLD, PASCAL3D_CLASSES, PASCAL3D_COLUMNS, PASCAL3D_KAR, PASCAL3D_MEANS,
                                PASCAL3D_RES_GRU_3, RES_GRU_3_BY_CATEGORY, RES_GRU_3_BY_VIEWS, TABLE1)
 from lib.voxel import aggregate, iou, occupied_probability
-from lib.weights import atomic_write_text
+from lib.atomic import atomic_write_text
 from models.common import logits_after_views
 
 VIEWS_NOTE = ('views are the first n renderings of each model (00.png, 01.png, ...), test '

@@ -25,7 +25,8 @@ from lib.devices.backend import device_kind, resolve_jit_compile, tensorflow_ava
 from lib.devices.distribute import distribute_options, gather_from_replicas, is_chief, scope, worker_name
 from lib.solver import (Supervisor, TrainingDiverged, VoxelTrainer, clean_partial_checkpoints,
                         latest_checkpoint, load_checkpoint, make_optimizer, read_checkpoint_state)
-from lib.weights import atomic_write_text, load_weights, save_weights
+from lib.atomic import atomic_write_text
+from lib.weights import load_weights, save_weights
 
 
 class RunMismatch(RuntimeError):

@@ -65,7 +65,7 @@ def occupancy_mesh(occupancy, level=0.5, scale=1.0):
 
 def write_obj(path, vertices, faces):
     """Write a Wavefront OBJ (1-based face indices) atomically."""
-    from lib.weights import atomic_write
+    from lib.atomic import atomic_write
 
     def write(tmp):
         with open(tmp, 'w') as f:

@@ -9,15 +9,15 @@ another width) fails with one line naming both. Files written by Keras' own save
 by-name group) are still read, through Keras.
 """
 import codecs
-import errno
 import io
 import json
 import os
 import pickle
-import tempfile
 
 import h5py
 import numpy as np
+
+from lib.atomic import atomic_write
 
 SPEC_ATTR = 'r2n2_spec'
 FORMAT_ATTR = 'r2n2_format'
@@ -53,65 +53,6 @@ def build_overrides(stored):
 
 def _describe(d):
     return d.get('description') or d.get('name', '?')
-
-
-class OutputError(OSError):
-    """An output that could not be written (full disk, read-only folder, a folder in the way): one line."""
-
-
-def _write_failure(path, e):
-    """Why writing path failed, in words: 'no space left on the device', 'permission denied', ..."""
-    text = f'{getattr(e, "strerror", None) or e}'
-    # h5py reports the C library's errno inside its own message
-    if getattr(e, 'errno', None) == errno.ENOSPC or 'errno = 28' in text or 'No space left' in text:
-        return 'no space left on the device'
-    return text[:1].lower() + text[1:].splitlines()[0] if text else type(e).__name__
-
-
-def atomic_write(path, write):
-    """Call write(tmp_path) and move the result to path in one step: never a half-written file.
-
-    On any failure the temporary file is removed; an OS-level failure (no space, no permission, a
-    folder in the way) becomes an OutputError naming path, for a one-line message.
-    """
-    path = os.path.abspath(path)
-    folder = os.path.dirname(path)
-    base = os.path.basename(path)
-    tmp = None
-    try:
-        if os.path.isdir(path):
-            raise IsADirectoryError(errno.EISDIR, 'a folder is in the way', path)
-        os.makedirs(folder, exist_ok=True)
-        # keep the suffix: Keras checks that weights files end with .weights.h5
-        suffix = '.weights.h5' if base.endswith('.weights.h5') else os.path.splitext(base)[1]
-        fd, tmp = tempfile.mkstemp(prefix=f'.{base}.', suffix=suffix, dir=folder)
-        os.close(fd)
-        write(tmp)
-        with open(tmp, 'rb') as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; give the file the usual mode
-        os.replace(tmp, path)
-    except BaseException as e:
-        if tmp is not None and os.path.exists(tmp):
-            os.remove(tmp)
-        if isinstance(e, OSError) and not isinstance(e, OutputError):
-            raise OutputError(f'cannot write {path}: {_write_failure(path, e)}') from None
-        raise
-
-
-def atomic_write_text(path, text):
-    """Write a text file atomically."""
-    def write(tmp):
-        with open(tmp, 'w') as f:
-            f.write(text)
-    atomic_write(path, write)
-    return path
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _parameters(model):

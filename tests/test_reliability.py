@@ -11,7 +11,8 @@ import h5py
 import numpy as np
 import pytest
 
-from lib.weights import OutputError, WeightsError, atomic_write, load_weights, read_spec, save_weights
+from lib.atomic import OutputError, atomic_write
+from lib.weights import WeightsError, load_weights, read_spec, save_weights
 from models import build_network
 from tests.conftest import REPO
 from tests.test_demo import DEMO_VIEWS, _median_threshold

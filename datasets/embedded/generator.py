@@ -30,7 +30,6 @@ import os
 import pathlib
 import shutil
 import sys
-import time
 
 import numpy as np
 from PIL import Image
@@ -40,6 +39,7 @@ from datasets.embedded.primitives import merge_meshes
 from datasets.embedded.shapes import BUILDERS_BY_VERSION, MATERIALS_BY_SYNSET
 from lib.binvox_rw import Voxels, encode_binvox
 from lib.data_io import REPO_ROOT
+from lib.progress import Progress
 from lib.rendering.render import ALBEDO_RANGE, Camera, render_mesh
 
 FORMAT_VERSION = 2          # the default; EMBEDDED.VERSION 1 makes version 1's dataset, byte for byte
@@ -256,38 +256,6 @@ def _write_model_task(args):
     return synset, write_model(root, seed, synset, index, version)
 
 
-class Progress:
-    """A one-line progress bar on stderr (a line per 10 % when stderr is not a terminal)."""
-
-    def __init__(self, total, label, stream=None, enabled=True):
-        self.total, self.label, self.done = total, label, 0
-        self.stream = stream or sys.stderr
-        self.enabled = enabled and total > 0
-        self.tty = hasattr(self.stream, 'isatty') and self.stream.isatty()
-        self.start = time.monotonic()
-        self.last_tenth = -1
-
-    def update(self, n=1):
-        self.done += n
-        if not self.enabled:
-            return
-        elapsed = time.monotonic() - self.start
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - self.done) / rate if rate > 0 else 0.0
-        width = 30
-        filled = int(width * self.done / self.total)
-        line = (f'{self.label} [{"#" * filled}{"." * (width - filled)}] {self.done}/{self.total} '
-                f'{rate:.1f}/s, {int(elapsed)}s elapsed, ~{int(eta)}s left')
-        if self.tty:
-            self.stream.write('\r' + line + ('\n' if self.done >= self.total else ''))
-            self.stream.flush()
-        else:
-            tenth = 10 * self.done // self.total
-            if tenth != self.last_tenth:
-                self.last_tenth = tenth
-                print(line, file=self.stream, flush=True)
-
-
 # ------------------------------------------------------------------------------------------ dataset
 def _read_manifest(root):
     path = pathlib.Path(root) / MANIFEST
@@ -301,7 +269,7 @@ def _read_manifest(root):
 
 
 def _write_manifest(root, manifest):
-    from lib.weights import atomic_write_text
+    from lib.atomic import atomic_write_text
     atomic_write_text(pathlib.Path(root) / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + '\n')
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from lib.config import CATEGORY_NAMES
 from lib.data_io import repo_path
 from lib.paper_results import RES_GRU_3_BY_VIEWS, TABLE1
-from lib.weights import atomic_write_text
+from lib.atomic import atomic_write_text
 
 CFG_DIR = 'experiments/cfgs/table1'
 NETWORK_ORDER = ['lstm_1', 'gru_1', 'lstm_3', 'gru_3', 'res_gru_3']   # Table 1's row order

@@ -260,7 +260,7 @@ def write_report(path, machine, spec_desc, results, peaks, ratios, counts, width
                   f'read-ahead cannot hide the decoding); measured alone (in training it shares the cores with '
                   f'the training step).', '']
     text = '\n'.join(lines)
-    from lib.weights import atomic_write
+    from lib.atomic import atomic_write
     atomic_write(path, lambda tmp: open(tmp, 'w').write(text))
     json_path = os.path.splitext(path)[0] + '.json'
     data = {'machine': machine, 'network': spec_desc, 'quick': quick, 'started': started.isoformat(),

@@ -326,7 +326,7 @@ def _voxel_picture(occupancy, threshold):
 
 def _save_png(path, array):
     from PIL import Image
-    from lib.weights import atomic_write
+    from lib.atomic import atomic_write
     atomic_write(path, lambda tmp: Image.fromarray(array).save(tmp, format='PNG'))
     return path
 
