@@ -1,40 +1,30 @@
-"""Shared fixtures: where the real ShapeNet sample and the golden outputs live."""
+"""Shared fixtures: the test data the repository carries (tests/data/, see its README.md)."""
 import os
 import pathlib
 
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
+TEST_DATA = REPO / 'tests' / 'data'
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 
-def _shared_dir():
-    return pathlib.Path(os.environ.get('R2N2_SHARED', REPO.parent / 'shared'))
-
-
-@pytest.fixture(scope='session')
-def shared_dir():
-    path = _shared_dir()
-    if not path.is_dir():
-        pytest.skip(f'shared data folder not found at {path} (set R2N2_SHARED)')
+def _carried(path):
+    # These folders are part of the repository: their absence is a broken checkout, not a skip.
+    assert path.is_dir(), f'test data missing at {path} (part of the repository; see tests/data/README.md)'
     return path
 
 
 @pytest.fixture(scope='session')
-def golden_dir(shared_dir):
-    path = shared_dir / 'golden'
-    if not path.is_dir():
-        pytest.skip(f'golden outputs not found at {path}')
-    return path
+def golden_dir():
+    """Outputs of the original Theano code on a fixed input (tests/data/golden)."""
+    return _carried(TEST_DATA / 'golden')
 
 
 @pytest.fixture(scope='session')
-def shapenet_sample(shared_dir):
+def shapenet_sample():
     """The three real ShapeNet models (ShapeNetRendering/ and ShapeNetVox32/ under one root)."""
-    path = shared_dir / 'data' / 'shapenet-sample'
-    if not (path / 'ShapeNetVox32').is_dir() or not (path / 'ShapeNetRendering').is_dir():
-        pytest.skip(f'real ShapeNet sample not found at {path}')
-    return path
+    return _carried(TEST_DATA / 'shapenet-sample')
 
 
 def build_dataset_tree(shapenet_sample, root, models_per_category=4):

@@ -1,5 +1,5 @@
 """Small PASCAL 3D+ and Pix3D trees in their published layouts, written by the tests: JPEG photos
-composited from the real ShapeNet renderings of ../shared, annotations in the real formats
+composited from the real ShapeNet renderings of tests/data/shapenet-sample, annotations in the real formats
 (scipy.io.savemat's MATLAB structs, pix3d.json), and simple solids as CAD models."""
 import json
 import os
@@ -26,10 +26,10 @@ def expected_grid(boxes, n=32):
     return grid
 
 
-def composite_photo(shared_dir, category, size=(360, 280), at=(90, 40), scale=1.4, view=0, seed=0):
+def composite_photo(shapenet_sample, category, size=(360, 280), at=(90, 40), scale=1.4, view=0, seed=0):
     """A photo-like RGB image: a real rendering, scaled, pasted onto a noisy, shaded background.
     Returns (rgb uint8, (x1, y1, x2, y2) 0-based inclusive box, mask bool)."""
-    rgba = np.asarray(Image.open(shared_dir / 'data' / 'shapenet-sample' / 'ShapeNetRendering' /
+    rgba = np.asarray(Image.open(shapenet_sample / 'ShapeNetRendering' /
                                  RENDERINGS[category] / 'rendering' / f'{view:02d}.png').convert('RGBA'))
     side = int(round(137 * scale))
     rgba = np.asarray(Image.fromarray(rgba).resize((side, side), Image.BILINEAR)).astype(np.float32)
@@ -80,7 +80,7 @@ def write_cad(path, category):
     write_off(path, vertices @ TO_PASCAL.T, faces)   # stored in PASCAL 3D+'s axes
 
 
-def build_pascal3d(shared_dir, root, bad=()):
+def build_pascal3d(shapenet_sample, root, bad=()):
     """A PASCAL 3D+ tree: per class two train and two val photos, CAD/<class>/01.off (a second object
     in one photo is truncated, one of another class; both are left out by the rule).
     bad: any of 'missing_image', 'no_record', 'no_cad_index', 'bad_off' adds that case to the val split.
@@ -91,7 +91,7 @@ def build_pascal3d(shared_dir, root, bad=()):
         write_cad(str(root / 'CAD' / cls / '01.off'), cls)
         for k, split in enumerate(('train', 'val', 'train', 'val')):
             image_id = f'2008_{c:02d}{k:04d}'
-            rgb, (x1, y1, x2, y2), _ = composite_photo(shared_dir, cls, view=k, at=(60 + 20 * k, 30 + 10 * k), seed=k)
+            rgb, (x1, y1, x2, y2), _ = composite_photo(shapenet_sample, cls, view=k, at=(60 + 20 * k, 30 + 10 * k), seed=k)
             image_dir = root / 'Images' / f'{cls}_pascal'
             image_dir.mkdir(parents=True, exist_ok=True)
             Image.fromarray(rgb).save(image_dir / f'{image_id}.jpg', quality=90)
@@ -104,7 +104,7 @@ def build_pascal3d(shared_dir, root, bad=()):
             good[split].append((cls, f'{image_id}_1'))
     # the bad cases, all in the val split of 'chair'
     ann = root / 'Annotations' / 'chair_pascal'
-    rgb, (x1, y1, x2, y2), _ = composite_photo(shared_dir, 'chair')
+    rgb, (x1, y1, x2, y2), _ = composite_photo(shapenet_sample, 'chair')
     box = [x1 + 1, y1 + 1, x2 + 1, y2 + 1]
     if 'missing_image' in bad:
         write_record(str(ann / '2009_000001.mat'), '2009_000001.jpg', rgb.shape[1::-1], [_mat_object('chair', box, 1)])
@@ -128,7 +128,7 @@ def build_pascal3d(shared_dir, root, bad=()):
     return good
 
 
-def build_pix3d(shared_dir, root):
+def build_pix3d(shapenet_sample, root):
     """A Pix3D tree: chairs and sofas (2 each, one more truncated chair left out by the rule), masks,
     model.obj solids and voxel.mat grids, pix3d.json, and Mesh R-CNN-style S1 split files.
     Returns the good (category, sample id) pairs and the split files."""
@@ -149,7 +149,7 @@ def build_pix3d(shared_dir, root):
         scipy.io.savemat(model_dir / 'voxel.mat', {'voxel': np.transpose(fine, (2, 0, 1)).astype(np.uint8)})
         for k in range(3):
             name = f'{k + 1:04d}'
-            rgb, (x1, y1, x2, y2), mask = composite_photo(shared_dir, 'chair' if category == 'chair' else 'sofa',
+            rgb, (x1, y1, x2, y2), mask = composite_photo(shapenet_sample, 'chair' if category == 'chair' else 'sofa',
                                                           view=k + 3, at=(50 + 30 * k, 40), seed=10 + k)
             for kind, array, ext in (('img', rgb, '.jpg'), ('mask', mask.astype(np.uint8) * 255, '.png')):
                 folder = root / kind / category

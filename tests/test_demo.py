@@ -23,8 +23,8 @@ def tiny_weights(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def chair_views(shared_dir):
-    folder = shared_dir / 'data' / 'shapenet-sample' / 'ShapeNetRendering' / '03001627' / 'sample-chair' / 'rendering'
+def chair_views(shapenet_sample):
+    folder = shapenet_sample / 'ShapeNetRendering' / '03001627' / 'sample-chair' / 'rendering'
     return [str(folder / f'{i:02d}.png') for i in range(5)]
 
 

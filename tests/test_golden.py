@@ -1,4 +1,4 @@
-"""Equivalence with the original Theano code, proven on its own recorded outputs (../shared/golden).
+"""Equivalence with the original Theano code, proven on its own recorded outputs (tests/data/golden).
 
 The golden weights are rebuilt from their recipe, written in the original release format (a pickled
 list of Theano-layout arrays), converted with `./run.sh convert`, and the Keras network is run on the

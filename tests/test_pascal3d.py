@@ -19,9 +19,9 @@ BAD = ('missing_image', 'no_record', 'no_cad_index', 'bad_off')
 
 
 @pytest.fixture(scope='module')
-def tree(shared_dir, tmp_path_factory):
+def tree(shapenet_sample, tmp_path_factory):
     root = tmp_path_factory.mktemp('pascal') / 'PASCAL3D+_release1.1'
-    good = build_pascal3d(shared_dir, root, bad=BAD)
+    good = build_pascal3d(shapenet_sample, root, bad=BAD)
     return root, good
 
 
@@ -84,7 +84,7 @@ def test_ground_truth_is_the_cad_model_in_shapenet_axes_cached_next_to_it(tree, 
     assert not (tmp_path / 'view' / 'ShapeNetRendering').exists()   # images=False: voxels only
 
 
-def test_the_photo_is_framed_like_a_rendering_background_kept(tree, shared_dir, tmp_path):
+def test_the_photo_is_framed_like_a_rendering_background_kept(tree, shapenet_sample, tmp_path):
     import dataclasses
     from PIL import Image
     from tests.photo_trees import composite_photo
@@ -94,7 +94,7 @@ def test_the_photo_is_framed_like_a_rendering_background_kept(tree, shared_dir, 
     assert framed.shape == (137, 137, 3) and framed.dtype == np.uint8
     assert framed[:8, :8].std() > 5   # the photo's noisy, shaded background is kept, not a flat colour
     # where the object went: frame its mask the same way (the photo was made with view 0 at (60, 30))
-    _, _, mask = composite_photo(shared_dir, 'chair', view=0, at=(60, 30), seed=0)
+    _, _, mask = composite_photo(shapenet_sample, 'chair', view=0, at=(60, 30), seed=0)
     Image.fromarray(mask.astype(np.uint8) * 255).save(tmp_path / 'mask.png')
     alpha = framed_photo(dataclasses.replace(sample, mask=str(tmp_path / 'mask.png')), masked=True)[..., 3]
     np.testing.assert_array_equal(framed_photo(dataclasses.replace(sample, mask=str(tmp_path / 'mask.png')),

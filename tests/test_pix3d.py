@@ -14,9 +14,9 @@ from tests.photo_trees import CHAIR, build_pix3d, expected_grid
 
 
 @pytest.fixture(scope='module')
-def tree(shared_dir, tmp_path_factory):
+def tree(shapenet_sample, tmp_path_factory):
     root = tmp_path_factory.mktemp('pix3d') / 'pix3d'
-    good, splits = build_pix3d(shared_dir, root)
+    good, splits = build_pix3d(shapenet_sample, root)
     return root, good, splits
 
 

@@ -1,5 +1,5 @@
 """Ground truth from CAD meshes (lib/rendering/voxelize.py): placement, solid fill, caching, bad files, and the
-check against the real ShapeNetVox32 grids of ../shared."""
+check against the real ShapeNetVox32 grids of tests/data/shapenet-sample."""
 import glob
 import os
 
@@ -114,10 +114,8 @@ def _shrunk_voxel_cubes(grid, size=0.8):
     return vertices, faces
 
 
-def test_real_shapenet_grids_come_back_from_a_mesh_of_their_voxels(shared_dir):
-    paths = sorted(glob.glob(str(shared_dir / 'data' / '*' / 'ShapeNetVox32' / '*' / '*' / 'model.binvox')))
-    if not paths:
-        pytest.skip('no real ShapeNetVox32 grid in the shared data')
+def test_real_shapenet_grids_come_back_from_a_mesh_of_their_voxels(shapenet_sample):
+    paths = sorted(glob.glob(str(shapenet_sample / 'ShapeNetVox32' / '*' / '*' / 'model.binvox')))
     seen = 0
     for path in paths:
         voxels = read_binvox(path)

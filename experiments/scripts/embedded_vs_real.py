@@ -3,7 +3,7 @@
 its 32^3 voxels.
 
     .venv/bin/python experiments/scripts/embedded_vs_real.py \
-        [--sample ../shared/data/shapenet-sample] [--out experiments/results/embedded_vs_real.png]
+        [--sample tests/data/shapenet-sample] [--out experiments/results/embedded_vs_real.png]
 
 Top: the three real models of the shared sample (two of their renderings and their ShapeNetVox32 grid).
 Below: the first three objects of each category of the embedded dataset with the default seed, exactly
@@ -99,8 +99,8 @@ def section(title, cells, width):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--sample', default=os.environ.get('R2N2_SHARED', str(REPO.parent / 'shared'))
-                        + '/data/shapenet-sample', help='real ShapeNet sample (ShapeNet layout)')
+    parser.add_argument('--sample', default=str(REPO / 'tests/data/shapenet-sample'),
+                        help='real ShapeNet sample (ShapeNet layout)')
     parser.add_argument('--out', default=str(REPO / 'experiments/results/embedded_vs_real.png'))
     args = parser.parse_args(argv)
     sample = pathlib.Path(args.sample)

@@ -427,7 +427,7 @@ def main(argv):
                         help="jit_compile of the schedule rows: auto (TRAIN.JIT_COMPILE auto's choice), both, true, false")
     parser.add_argument('--workers', type=int, default=2, help='decoding threads of the input pipeline (default 2)')
     parser.add_argument('--data', metavar='ROOT', help='dataset whose training split the input pipeline reads '
-                                                       '(default: the shared ShapeNet sample, else generated files)')
+                                                       '(default: the real ShapeNet sample of tests/data, else generated files)')
     parser.add_argument('--time-limit', type=float, metavar='SECONDS',
                         help='stop measuring after this long and report what was measured')
     parser.add_argument('--busy', type=float, default=0.25,

@@ -188,9 +188,8 @@ def _measure_unpool_conv(m):
 
 
 def sample_dataset_root():
-    """The real ShapeNet sample of the shared folder, if present."""
-    root = os.environ.get('R2N2_SHARED') or os.path.join(str(REPO_ROOT), '..', 'shared')
-    root = os.path.join(root, 'data', 'shapenet-sample')
+    """The real ShapeNet sample the tests carry (tests/data/shapenet-sample), if this copy has it."""
+    root = os.path.join(str(REPO_ROOT), 'tests', 'data', 'shapenet-sample')
     return root if os.path.isdir(os.path.join(root, 'ShapeNetRendering')) else None
 
 
@@ -237,7 +236,7 @@ def _measure_pipeline(m):
         import glob
         pairs = sorted((p.split(os.sep)[-2], p.split(os.sep)[-1])
                        for p in glob.glob(os.path.join(root, 'ShapeNetVox32', '*', '*')))
-        source = f'the shared ShapeNet sample ({len(pairs)} real models) at {os.path.normpath(root)}'
+        source = f'the real ShapeNet sample ({len(pairs)} real models) at {os.path.normpath(root)}'
     else:
         tmp = tempfile.TemporaryDirectory()
         root = tmp.name
