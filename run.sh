@@ -25,6 +25,7 @@ commands:
   coverage REAL [GEN]   how well generated shapes and looks cover real models
   check-data ROOT       list the bad models of a dataset tree
   generate-data         make the embedded dataset
+  mix-data SRC... --out ROOT  several dataset roots as one training mix
   bench                 performance benchmark
   compare               reproduce the architecture comparison (Table 1)
   setup                 (re)build .venv only; --backends jax,torch or --gpu add to it
@@ -64,11 +65,8 @@ case "$cmd" in
     exec "$VENV/bin/python" -P -m lib.commands.cli setup "$@" ;;
   check)
     ensure_venv; cd "$ROOT"; exec "$VENV/bin/python" -m pytest -q "$@" tests ;;
-  summary|train|test|demo|convert|calibrate|coverage|check-data|generate-data|bench|compare)
+  *)
+    # every other command is the Python CLI's (lib/commands/cli.py COMMANDS; it answers unknown ones).
     # -P: the caller's folder is not put on the import path (its own lib/ or models/ would shadow ours)
     ensure_venv; exec "$VENV/bin/python" -P -m lib.commands.cli "$cmd" "$@" ;;
-  *)
-    echo "run.sh: unknown command '$cmd'" >&2
-    usage >&2
-    exit 2 ;;
 esac

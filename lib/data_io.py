@@ -110,6 +110,39 @@ def list_models(folder):
         return sorted(e.name for e in entries if e.is_dir())
 
 
+MIX_MANIFEST = 'mix.json'   # a training mix: several dataset roots seen as one (datasets/mix.py)
+MIX_FORMAT = 'r2n2-mix-1'
+
+
+def read_mix(root):
+    """The mix manifest of a dataset root, or None for a plain root.
+
+    A mix root holds symbolic links to the models of several dataset roots (the embedded dataset,
+    rendered real collections) and mix.json: per source its name, root, weight and models per
+    category. Each source keeps its own train/test split (the slice of its own sorted ids), so a
+    source's test split inside the mix is exactly its test split alone.
+    """
+    path = os.path.join(root, MIX_MANIFEST)
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            mix = json.load(f)
+    except (OSError, ValueError) as e:
+        raise DataError(f'{path}: unreadable mix manifest ({e})') from None
+    sources = mix.get('sources') if isinstance(mix, dict) else None
+    if mix.get('format') != MIX_FORMAT or not isinstance(sources, list) or not sources:
+        raise DataError(f'{path}: not a mix manifest of format {MIX_FORMAT} with a list of sources')
+    for source in sources:
+        ok = (isinstance(source, dict) and isinstance(source.get('name'), str)
+              and isinstance(source.get('weight', 1), int) and source.get('weight', 1) >= 1
+              and isinstance(source.get('models'), dict)
+              and all(isinstance(m, list) for m in source['models'].values()))
+        if not ok:
+            raise DataError(f'{path}: a source needs a name, an integer weight >= 1 and models per category')
+    return sources
+
+
 def category_models(cfg):
     """[(synset, [model ids sorted])] for every category present under the dataset root.
 
@@ -149,11 +182,28 @@ def split(models, portion):
     return models[int(n * p0):int(n * p1)]
 
 
-def category_model_pairs(cfg, portion):
-    """[(synset, model id)] of the given portion (e.g. cfg.TRAIN.DATASET_PORTION) of every category."""
+def category_model_pairs(cfg, portion, weighted=False):
+    """[(synset, model id)] of the given portion (e.g. cfg.TRAIN.DATASET_PORTION) of every category.
+
+    In a mix root each source is split on its own; weighted (training) repeats a source's models
+    `weight` times, so a small real collection is seen as often as its weight says.
+    """
     if len(portion) != 2 or not 0.0 <= portion[0] <= portion[1] <= 1.0:
         raise DataError(f'dataset portion {list(portion)} must be two fractions 0 <= p0 <= p1 <= 1')
+    present = category_models(cfg)
+    sources = read_mix(dataset_root(cfg))
     pairs = []
-    for synset, models in category_models(cfg):
-        pairs.extend((synset, model) for model in split(models, portion))
+    for synset, models in present:
+        if sources is not None:
+            listed = sorted(m for source in sources for m in source['models'].get(synset, []))
+            if listed != models:
+                raise DataError(f'{dataset_root(cfg)}: the models of category {synset} differ from its '
+                                f'{MIX_MANIFEST}; make the mix again (./run.sh mix-data)')
+        if sources is None:
+            pairs.extend((synset, model) for model in split(models, portion))
+            continue
+        for source in sources:
+            own = sorted(m for m in source['models'].get(synset, []))
+            repeat = source.get('weight', 1) if weighted else 1
+            pairs.extend((synset, model) for model in split(own, portion) * repeat)
     return pairs

@@ -52,6 +52,7 @@ COMMANDS = {
     'coverage': ('lib.commands.data', 'cmd_coverage'),
     'demo': ('lib.commands.networks', 'cmd_demo'),
     'generate-data': ('lib.commands.data', 'cmd_generate_data'),
+    'mix-data': ('lib.commands.data', 'cmd_mix_data'),
     'setup': ('lib.commands.data', 'cmd_setup'),
     'summary': ('lib.commands.networks', 'cmd_summary'),
     'test': ('lib.commands.networks', 'cmd_test'),

@@ -140,6 +140,24 @@ def cmd_generate_data(argv):
     return 0
 
 
+def cmd_mix_data(argv):
+    parser = argparse.ArgumentParser(
+        prog='./run.sh mix-data',
+        description='Make a training mix: several dataset roots (the embedded dataset, collections made by '
+                    'render-shapes) seen as one root of links, each source split on its own, for '
+                    '`./run.sh train --data OUT`. A source is ROOT, ROOT:WEIGHT (training sees its models '
+                    'WEIGHT times per pass) or NAME=ROOT:WEIGHT.')
+    parser.add_argument('sources', nargs='+', metavar='SOURCE', help='[NAME=]ROOT[:WEIGHT]')
+    parser.add_argument('--out', required=True, metavar='ROOT', help='the mix folder (replaced if it is a mix)')
+    args = parser.parse_args(argv)
+    from datasets.mix import make_mix, parse_source
+    sources = [parse_source(text) for text in args.sources]
+    counts = make_mix(given_path(args.out, '--out'), sources)
+    parts = ', '.join(f'{name} {counts[name]} models (weight {weight})' for name, _, weight in sources)
+    print(f'mix {args.out}: {parts}')
+    return 0
+
+
 # Optional Keras backends, pinned. TensorFlow (requirements.txt) stays the default and the only one
 # installed unless asked. torch is the CPU build (+cpu, from PyTorch's CPU index or a local wheel
 # folder pip is configured with): PyPI's torch is a multi-gigabyte CUDA build.

@@ -91,7 +91,7 @@ def cmd_train(argv):
     from lib.devices.distribute import make_strategy
     strategy = make_strategy(cfg)   # first: a multi-worker strategy must be made at program start
     ensure_dataset(cfg)
-    train_pairs = category_model_pairs(cfg, cfg.TRAIN.DATASET_PORTION)
+    train_pairs = category_model_pairs(cfg, cfg.TRAIN.DATASET_PORTION, weighted=True)
     test_pairs = category_model_pairs(cfg, cfg.TEST.DATASET_PORTION)
     train_and_validate(cfg, strategy, train_pairs, test_pairs)
     return 0
