@@ -15,7 +15,7 @@ usage() {
 usage: ./run.sh COMMAND [ARGS...]
 
 commands:
-  check                 run the test suite (pytest)
+  check [--quick]       run the test suite (pytest; --quick leaves out the tests marked slow)
   summary NET           print a network's Keras summary (lstm_1 gru_1 lstm_3 gru_3 res_gru_3)
   train                 train a network          (./run.sh train --help)
   test                  evaluate weights         (./run.sh test --help)
@@ -25,6 +25,7 @@ commands:
   coverage REAL [GEN]   how well generated shapes and looks cover real models
   check-data ROOT       list the bad models of a dataset tree
   generate-data         make the embedded dataset
+  render-shapes SRC     render real 3D models into the R2N2 layout (--out ROOT [--map MAP.yaml])
   mix-data SRC... --out ROOT  several dataset roots as one training mix
   bench                 performance benchmark
   compare               reproduce the architecture comparison (Table 1)
@@ -64,7 +65,10 @@ case "$cmd" in
     [[ $# -eq 0 ]] && exit 0
     exec "$VENV/bin/python" -P -m lib.commands.cli setup "$@" ;;
   check)
-    ensure_venv; cd "$ROOT"; exec "$VENV/bin/python" -m pytest -q "$@" tests ;;
+    # --quick: everyday work, the tests not marked slow (pytest.ini); the whole suite is what CI runs
+    quick=()
+    if [[ "${1:-}" == "--quick" ]]; then shift; quick=(-m "not slow"); fi
+    ensure_venv; cd "$ROOT"; exec "$VENV/bin/python" -m pytest -q "${quick[@]}" "$@" tests ;;
   *)
     # every other command is the Python CLI's (lib/commands/cli.py COMMANDS; it answers unknown ones).
     # -P: the caller's folder is not put on the import path (its own lib/ or models/ would shadow ours)
