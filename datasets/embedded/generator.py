@@ -208,14 +208,21 @@ def make_model(seed, synset, index, version=FORMAT_VERSION):
     _, voxels = voxelise(parts)
     mid = model_id(seed, synset, index, version)
     views = parse_metadata(metadata_text(sample_views(view_rng)))  # render exactly what the file says
+    draw = _appearance_v1(parts, look_rng) if version == 1 else _appearance_v2(synset, parts, look_rng)
+    return mid, model_files(synset, mid, voxels, views, draw)
+
+
+def model_files(synset, mid, voxels, views, draw):
+    """{relative path: bytes} of one model in ShapeNet's layout: its binvox, and draw(Camera) for each
+    view with the rendering_metadata.txt and renderings.txt that list them (also used by
+    lib/rendering/render_shapes.py for real model collections)."""
     rendering = f'ShapeNetRendering/{synset}/{mid}/rendering'
     files = {f'ShapeNetVox32/{synset}/{mid}/model.binvox': encode_binvox(voxels)}
-    draw = _appearance_v1(parts, look_rng) if version == 1 else _appearance_v2(synset, parts, look_rng)
     for i, (az, el, _, dr, _) in enumerate(views):
         files[f'{rendering}/{i:02d}.png'] = png_bytes(draw(Camera(az, el, dr)))
     files[f'{rendering}/rendering_metadata.txt'] = metadata_text(views).encode()
     files[f'{rendering}/renderings.txt'] = ''.join(f'{i:02d}.png\n' for i in range(len(views))).encode()
-    return mid, files
+    return files
 
 
 # ------------------------------------------------------------------------------------------ writing
@@ -231,8 +238,16 @@ def model_is_complete(root, synset, mid):
 
 def write_model(root, seed, synset, index, version=FORMAT_VERSION):
     """Generate one model and move it into place atomically. Returns its id."""
-    root = pathlib.Path(root)
     mid, files = make_model(seed, synset, index, version)
+    install_model(root, synset, mid, files)
+    return mid
+
+
+def install_model(root, synset, mid, files):
+    """Write a model's files ({path relative to root: bytes}) under root in one step: staged in
+    root/.partial, then moved into place, renderings first and the voxel folder (which makes the model
+    visible) last."""
+    root = pathlib.Path(root)
     stage = root / STAGING / f'{synset}-{mid}'
     if stage.exists():
         shutil.rmtree(stage)
@@ -248,12 +263,23 @@ def write_model(root, seed, synset, index, version=FORMAT_VERSION):
             shutil.rmtree(final)
         os.rename(staged, final)
     shutil.rmtree(stage)
-    return mid
 
 
 def _write_model_task(args):
     root, seed, synset, index, version = args
     return synset, write_model(root, seed, synset, index, version)
+
+
+def in_workers(function, tasks, workers):
+    """function(task) for each task, in `workers` processes (in this one if 1), results in completion order."""
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield function(task)
+        return
+    import multiprocessing
+    # spawn, not fork: the caller may have TensorFlow's threads running
+    with multiprocessing.get_context('spawn').Pool(workers) as pool:
+        yield from pool.imap_unordered(function, tasks)
 
 
 # ------------------------------------------------------------------------------------------ dataset
@@ -398,16 +424,8 @@ def generate_dataset(root, n_per_category, seed=0, workers=2, synsets=None, prog
         _clean_partial(root, todo)
         bar = Progress(len(todo), f'embedded dataset ({root})', enabled=progress)
         tasks = [(str(root), seed, s, i, version) for s, i, _ in todo]
-        if workers <= 1 or len(tasks) <= 1:
-            for task in tasks:
-                _write_model_task(task)
-                bar.update()
-        else:
-            import multiprocessing
-            # spawn, not fork: the caller may have TensorFlow's threads running
-            with multiprocessing.get_context('spawn').Pool(workers) as pool:
-                for _ in pool.imap_unordered(_write_model_task, tasks):
-                    bar.update()
+        for _ in in_workers(_write_model_task, tasks, workers):
+            bar.update()
         shutil.rmtree(root / STAGING, ignore_errors=True)
         manifest['complete'] = True
         manifest['counts'] = counts

@@ -22,6 +22,7 @@ EXPECTED_ERRORS = [
     ('lib.binvox_rw', 'BinvoxError'), ('lib.solver', 'CheckpointError'), ('lib.solver', 'TrainingDiverged'),
     ('lib.train_net', 'RunMismatch'), ('models', 'UnknownNetwork'), ('lib.data_io', 'DataError'),
     ('lib.rendering.calibration', 'CalibrationError'), ('datasets.embedded.generator', 'EmbeddedDatasetError'),
+    ('lib.rendering.shapes_map', 'ShapesError'),
 ]
 
 
@@ -52,6 +53,8 @@ COMMANDS = {
     'coverage': ('lib.commands.data', 'cmd_coverage'),
     'demo': ('lib.commands.networks', 'cmd_demo'),
     'generate-data': ('lib.commands.data', 'cmd_generate_data'),
+    'get-shapes': ('lib.commands.get_shapes', 'cmd_get_shapes'),
+    'render-shapes': ('lib.commands.shapes', 'cmd_render_shapes'),
     'mix-data': ('lib.commands.data', 'cmd_mix_data'),
     'setup': ('lib.commands.data', 'cmd_setup'),
     'summary': ('lib.commands.networks', 'cmd_summary'),

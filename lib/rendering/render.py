@@ -287,6 +287,23 @@ def _render_surface(vertices, faces, normals, ids, camera, surface, supersample)
     """render_mesh with materials: each covered sample is shaded at the point where its ray meets
     its triangle (textures are functions of that world point), then filtered like the grey path."""
     from lib.rendering.shading import shade_rgb
+    return _shade_samples(vertices, faces, normals, ids, camera, supersample,
+                          lambda tri, points, n, rays: shade_rgb(surface, tri, points, n, rays))
+
+
+def render_shaded(vertices, faces, camera, shade, supersample=3):
+    """137x137 RGBA uint8 rendering of a mesh whose colours a function gives: shade(tri, points,
+    normals, rays) -> (N, 3) RGB in [0, 1] for N covered samples (their triangle, world hit point,
+    the triangle's unit normal, the unit ray camera -> point). Real models with their own colours and
+    textures (lib/rendering/render_shapes.py) are drawn through it; filtered like render_mesh."""
+    vertices = np.asarray(vertices, dtype=np.float64)
+    faces = np.asarray(faces)
+    ids = triangle_ids(vertices, faces, camera, supersample)
+    return _shade_samples(vertices, faces, face_normals(vertices, faces), ids, camera, supersample, shade)
+
+
+def _shade_samples(vertices, faces, normals, ids, camera, supersample, shade):
+    """Shade each covered sample where its ray meets its triangle, then filter to RGBA."""
     hit = ids >= 0
     rows, cols = np.nonzero(hit)
     tri = ids[rows, cols]
@@ -298,7 +315,7 @@ def _render_surface(vertices, faces, normals, ids, camera, surface, supersample)
     t = np.einsum('nk,nk->n', n, vertices[faces[tri, 0]] - big.center) / safe
     points = big.center + t[:, None] * rays
     rgb = np.zeros(hit.shape + (3,))
-    rgb[rows, cols] = shade_rgb(surface, tri, points, n, rays)
+    rgb[rows, cols] = shade(tri, points, n, rays)
     coverage = _downsample(hit.astype(np.float64), supersample)
     summed = _downsample(rgb, supersample)
     colour = np.divide(summed, coverage[..., None], out=np.zeros_like(summed), where=coverage[..., None] > 0)

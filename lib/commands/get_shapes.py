@@ -1,0 +1,42 @@
+"""./run.sh get-shapes NAME: fetch a real 3D model collection and write its shapes map.
+
+Each source is a module of datasets/real/ with a fetch(out, ...) -> (folder, entries); the map it
+writes (<out>/<NAME>/map.yaml) is what `./run.sh render-shapes <out>/<NAME> --map ...` reads.
+Sources, terms and category rules: docs/shape-sources.md.
+"""
+import argparse
+
+from lib.commands.common import CommandError, given_path
+
+SOURCES = {
+    'sweethome3d': 'Sweet Home 3D furniture (Debian sweethome3d-furniture, CC0 / CC-BY 3.0)',
+}
+
+
+def cmd_get_shapes(argv):
+    parser = argparse.ArgumentParser(
+        prog='./run.sh get-shapes',
+        description='Fetch a real 3D model collection into OUT/NAME with its shapes map (map.yaml: each '
+                    'model\'s R2N2 category or skip, its terms and axes) and ATTRIBUTION.md. Sources: '
+                    + '; '.join(f'{k}: {v}' for k, v in SOURCES.items()) + '. See docs/shape-sources.md.')
+    parser.add_argument('name', choices=sorted(SOURCES), help='the collection')
+    parser.add_argument('--out', default='data/shapes', help='parent folder (default data/shapes)')
+    parser.add_argument('--deb', help='use this already downloaded .deb instead of `apt-get download`')
+    parser.add_argument('--catalogs', help='sweethome3d: a folder of .sh3f catalogs (the package extracted)')
+    args = parser.parse_args(argv)
+    out = given_path(args.out, '--out')
+    from datasets.real import sources
+    try:
+        if args.name == 'sweethome3d':
+            from datasets.real import sweethome3d as source
+            folder, entries = source.fetch(out, deb=given_path(args.deb, '--deb'),
+                                           catalogs=given_path(args.catalogs, '--catalogs'))
+    except sources.ShapeSourceError as e:
+        raise CommandError(str(e)) from None
+    counts = sources.category_counts(entries)
+    used = sum(n for c, n in counts.items() if c != sources.SKIP)
+    print(f'get-shapes {args.name}: {folder}: {used} models to render, '
+          f'{counts.get(sources.SKIP, 0)} listed as skip')
+    print('  ' + ', '.join(f'{c} {n}' for c, n in counts.items() if c != sources.SKIP))
+    print(f'  map: {folder}/map.yaml   next: ./run.sh render-shapes {folder} --map {folder}/map.yaml --out ROOT')
+    return 0
