@@ -8,6 +8,7 @@ optional per-entry axes). Categories are assigned by the readable rules below, o
 names: nothing is guessed from the geometry.
 """
 import io
+import json
 import os
 import re
 import shutil
@@ -65,11 +66,6 @@ def category_of(name, catalog_category=''):
     return SKIP
 
 
-def _yaml_text(value):
-    import yaml
-    return yaml.safe_dump(value, default_flow_style=False, sort_keys=False, allow_unicode=True, width=120)
-
-
 def write_map(path, source, terms, up, front, entries, header=''):
     """Write a shapes map atomically; entries are dicts (glob, synset, id, terms, up, front, comment).
 
@@ -80,16 +76,19 @@ def write_map(path, source, terms, up, front, entries, header=''):
         if axis not in AXES:
             raise ShapeSourceError(f'{path}: axis {axis!r} is not one of {" ".join(AXES)}')
     lines = [f'# {line}'.rstrip() for line in header.splitlines()]
-    lines.append(_yaml_text({'source': source, 'terms': terms, 'up': up, 'front': front}).rstrip())
+    lines += [f'{key}: {json.dumps(value, ensure_ascii=False)}'
+              for key, value in (('source', source), ('terms', terms), ('up', up), ('front', front))]
     lines.append('models:')
     for entry in entries:
         if entry['synset'] != SKIP and entry['synset'] not in CATEGORY_NAMES:
             raise ShapeSourceError(f'{path}: {entry["glob"]}: unknown synset {entry["synset"]!r}')
         if entry.get('comment'):
             lines.append(f'  # {entry["comment"]}')
-        body = {k: entry[k] for k in ('glob', 'synset', 'id', 'terms', 'up', 'front') if k in entry}
-        item = _yaml_text([body]).rstrip().splitlines()
-        lines.extend('  ' + line for line in item)
+        # every value double-quoted (JSON strings are YAML): a synset such as 04379243 stays a string
+        # for any YAML reader, and a name with ': ' or '#' cannot break the file
+        keys = [k for k in ('glob', 'synset', 'id', 'terms', 'up', 'front') if k in entry]
+        for i, key in enumerate(keys):
+            lines.append(('  - ' if i == 0 else '    ') + f'{key}: {json.dumps(str(entry[key]), ensure_ascii=False)}')
     atomic_write_text(path, '\n'.join(lines) + '\n')
 
 
