@@ -22,6 +22,7 @@ EXPECTED_ERRORS = [
     ('lib.binvox_rw', 'BinvoxError'), ('lib.solver', 'CheckpointError'), ('lib.solver', 'TrainingDiverged'),
     ('lib.train_net', 'RunMismatch'), ('models', 'UnknownNetwork'), ('lib.data_io', 'DataError'),
     ('lib.rendering.calibration', 'CalibrationError'), ('datasets.embedded.generator', 'EmbeddedDatasetError'),
+    ('lib.analysis.compare', 'CompareError'),
     ('lib.rendering.shapes_map', 'ShapesError'),
 ]
 
