@@ -146,12 +146,59 @@ def _geometry_look(mesh, textures):
     return colour, gloss, shininess, own, texture, uv
 
 
-def load_model(path):
-    """The LookedMesh of a model file; ModelSkipped (one short reason) if it cannot be rendered."""
+def _zip_resolver(archive, member):
+    """A trimesh resolver reading the files a zip member refers to (its .mtl, textures, buffers),
+    by paths relative to the member's folder."""
+    import posixpath
+    from trimesh.resolvers import Resolver
+    folder = posixpath.dirname(member)
+    by_lower = {name.lower(): name for name in archive.namelist()}
+
+    class ZipMembers(Resolver):
+        def __init__(self):
+            pass
+
+        def keys(self):
+            return archive.namelist()
+
+        def get(self, name):
+            path = posixpath.normpath(posixpath.join(folder, str(name).replace('\\', '/')))
+            return archive.read(by_lower.get(path.lower(), path))
+
+        def write(self, name, data):
+            raise NotImplementedError('a zip archive is read only')
+
+        def namespaced(self, namespace):
+            return _zip_resolver(archive, posixpath.join(folder, namespace, 'x'))
+
+    return ZipMembers()
+
+
+def _load_scene(path, member=''):
+    """trimesh's scene of a model file, or of a member of a zip archive (member: its path inside)."""
+    import trimesh
+    if not member:
+        return trimesh.load(str(path), force='scene', process=False)
+    import io
+    import zipfile
+    with zipfile.ZipFile(path) as archive:
+        data = archive.read(member)
+        return trimesh.load(io.BytesIO(data), file_type=member.rsplit('.', 1)[-1].lower(), force='scene',
+                            process=False, resolver=_zip_resolver(archive, member))
+
+
+def load_model(path, member=''):
+    """The LookedMesh of a model file (or of a zip archive's member); ModelSkipped (one short reason)
+    if it cannot be rendered."""
+    import os
     import trimesh
     try:
-        scene = trimesh.load(str(path), force='scene', process=False)
+        if not member and os.path.getsize(path) == 0:
+            raise ModelSkipped('empty file')
+        scene = _load_scene(path, member)
         geometries = [g for g in scene.dump() if isinstance(g, trimesh.Trimesh)]
+    except ModelSkipped:
+        raise
     except Exception as e:   # trimesh raises whatever its parsers meet
         raise ModelSkipped(f'unreadable ({_short(e)})') from None
     parts, textures, offset = [], [], 0

@@ -82,7 +82,7 @@ def _drawer(mesh, synset, rng):
 def model_files(job, seed):
     """{relative path: bytes} of one job's model (generator.model_files); ModelSkipped if it cannot be."""
     from lib.rendering.voxelize import voxelize
-    mesh = load_model(job.path)
+    mesh = load_model(job.path, job.member)
     mesh.vertices = normalise(mesh.vertices @ rotation_to_shapenet(job.up, job.front).T)
     faces_area = np.linalg.norm(np.cross(*(mesh.vertices[mesh.faces[:, k]] - mesh.vertices[mesh.faces[:, 0]]
                                            for k in (1, 2))), axis=1)
@@ -153,7 +153,7 @@ def render_collection(src, root, shapes_map=None, seed=0, workers=2, progress=Tr
         done = [j for j in found.jobs if generator.model_is_complete(root, j.synset, j.mid)]
         todo = [j for j in found.jobs if not generator.model_is_complete(root, j.synset, j.mid)]
         for job in done:
-            models.setdefault(job.mid, job.record())
+            models.setdefault(f'{job.synset}/{job.mid}', job.record())
         bar = Progress(len(todo), f'render-shapes {found.source}', enabled=progress)
         rendered, cpu = 0, []
         tasks = [(str(root), job, seed) for job in todo]
@@ -165,7 +165,7 @@ def render_collection(src, root, shapes_map=None, seed=0, workers=2, progress=Tr
                 else:
                     rendered += 1
                     cpu.append(seconds)
-                    models[job.mid] = job.record()
+                    models[f'{job.synset}/{job.mid}'] = job.record()
                     skipped.pop(job.rel, None)
                 bar.update(note=f'{len(skipped)} skipped' if skipped else '')
         finally:   # also when interrupted: the record lists what is there

@@ -54,13 +54,14 @@ def rotation_to_shapenet(up, front):
 
 @dataclasses.dataclass(frozen=True)
 class Job:
-    path: str          # the model file
-    rel: str           # its path relative to SRC
+    path: str          # the model file, or the zip archive holding it
+    rel: str           # its path relative to SRC (inside an archive: archive.zip/member)
     synset: str
     mid: str           # the model folder name
     up: str
     front: str
     terms: str
+    member: str = ''   # its path inside the zip archive, if in one
 
     def record(self):
         return {'file': self.rel, 'synset': self.synset, 'terms': self.terms}
@@ -123,7 +124,9 @@ def load_map(path):
             raise ShapesError(f'{where}: unknown key {unknown[0]!r} (known: {", ".join(sorted(ENTRY_KEYS))})')
         if not isinstance(entry.get('glob'), str) or not entry['glob'].strip():
             raise ShapesError(f'{where}: glob must be a non-empty text')
-        synset = str(entry.get('synset', ''))
+        synset = entry.get('synset', '')
+        if isinstance(synset, int):   # YAML reads 03001627 unquoted as a number
+            raise ShapesError(f'{where}: synset {synset} is a number; quote it ("03001627")')
         if synset != 'skip' and synset not in SYNSETS:
             raise ShapesError(f'{where}: synset {synset!r} is not one of the 13 R2N2 synsets or "skip"')
         if 'id' in entry and not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9._-]*', str(entry['id'])):
@@ -136,20 +139,33 @@ def load_map(path):
 
 
 def _model_files(src):
-    """Paths (relative, '/'-separated, sorted) of the model files under src."""
-    found = []
+    """{relative path: (file, zip member or '')} of the model files under src, zip archives' members
+    included (as archive.zip/member), sorted by path."""
+    import zipfile
+    found = {}
     for folder, dirs, files in os.walk(src):
         dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
         for name in files:
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, src).replace(os.sep, '/')
             if name.lower().endswith(MESH_SUFFIXES):
-                found.append(os.path.relpath(os.path.join(folder, name), src).replace(os.sep, '/'))
-    return sorted(found)
+                found[rel] = (path, '')
+            elif name.lower().endswith('.zip'):
+                try:
+                    with zipfile.ZipFile(path) as archive:
+                        members = archive.namelist()
+                except (OSError, zipfile.BadZipFile) as e:
+                    raise ShapesError(f'{path}: unreadable zip archive ({e})') from None
+                for member in members:
+                    if member.lower().endswith(MESH_SUFFIXES) and not member.startswith('__MACOSX/'):
+                        found[f'{rel}/{member}'] = (path, member)
+    return dict(sorted(found.items()))
 
 
 def _from_map(src, data):
     found = Found(data['source'], data['terms'], 'map', [], {}, {})
     ids = {}
-    for rel in _model_files(src):
+    for rel, (path, member) in _model_files(src).items():
         entry = next((e for e in data['models'] if fnmatch.fnmatchcase(rel, e['glob'])), None)
         if entry is None:
             found.unmapped += 1
@@ -163,26 +179,32 @@ def _from_map(src, data):
             found.loud[rel] = True
             continue
         ids[mid] = rel
-        found.jobs.append(Job(str(src / rel), rel, str(entry['synset']), mid, entry.get('up', data.get('up', '+y')),
-                              entry.get('front', data.get('front', '+x')), entry.get('terms', data['terms'])))
+        found.jobs.append(Job(path, rel, str(entry['synset']), mid, entry.get('up', data.get('up', '+y')),
+                              entry.get('front', data.get('front', '+x')), entry.get('terms', data['terms']),
+                              member))
     return found
 
 
 def _shapenet(src):
-    """Jobs of a ShapeNetCore v1 or v2 folder; None if src is neither."""
-    synsets = sorted(p.name for p in src.iterdir() if p.is_dir() and re.fullmatch(r'\d{8}', p.name))
+    """Jobs of a ShapeNetCore v1 or v2 folder (its synset folders, or the zip archives it is shipped
+    in); None if src is neither."""
+    files = _model_files(src)
     for layout, inner, up, front in SHAPENET_LAYOUTS:
-        models = [(s, m.name) for s in synsets for m in sorted((src / s).iterdir())
-                  if (m / inner).is_file()]
+        pattern = re.compile(r'(?:.*/)?(\d{8})/([^/]+)/' + re.escape(inner))
+        models = [(rel, m.group(1), m.group(2)) for rel in files for m in [pattern.fullmatch(rel)] if m]
         if not models:
             continue
         found = Found(layout, SHAPENET_TERMS, layout, [], {}, {})
-        for synset, mid in models:
-            rel = f'{synset}/{mid}/{inner}'
+        ids = set()
+        for rel, synset, mid in models:
             if synset not in SYNSETS:
                 found.skipped[rel] = 'not an R2N2 category'
-                continue
-            found.jobs.append(Job(str(src / rel), rel, synset, mid, up, front, SHAPENET_TERMS))
+            elif (synset, mid) in ids:
+                found.skipped[rel] = 'duplicate id'
+                found.loud[rel] = True
+            else:
+                ids.add((synset, mid))
+                found.jobs.append(Job(files[rel][0], rel, synset, mid, up, front, SHAPENET_TERMS, files[rel][1]))
         return found
     return None
 
