@@ -162,7 +162,7 @@ def test_the_readme_python_example_runs_as_written():
     import re
     import sys
     readme = (REPO / 'README.md').read_text()
-    example = re.search(r'From Python:\n\n```python\n(.*?)```', readme, re.S).group(1)
+    example = re.search(r'## From Python\n\n```python\n(.*?)```', readme, re.S).group(1)
     result = subprocess.run([sys.executable, '-c', example], capture_output=True, text=True, cwd=REPO,
                             timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
