@@ -42,7 +42,7 @@ def make_strategy(cfg):
     else:
         if not os.environ.get('TF_CONFIG'):
             raise ConfigError('TRAIN.STRATEGY multi_worker needs the TF_CONFIG environment variable '
-                              '(cluster and task of this worker; see README)')
+                              '(cluster and task of this worker; see docs/gpus-and-backends.md)')
         try:
             task = json.loads(os.environ['TF_CONFIG']).get('task', {})
         except ValueError as e:
