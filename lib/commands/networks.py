@@ -347,29 +347,52 @@ def _plot_refinement(path, views, refinement, threshold):
 
 
 def cmd_compare(argv):
-    from lib.analysis.compare import NETWORK_ORDER, run_comparison
+    from lib.analysis.compare import NETWORK_ORDER, PROTOCOLS, run_comparison
     parser = argparse.ArgumentParser(
         prog='./run.sh compare',
         description='Train and test the five networks of Table 1 under one protocol and write '
-                    'experiments/results/table1.md, table1.json and table1_views.png. Rerun to resume.')
-    parser.add_argument('--protocol', choices=['cpu', 'paper'], default='cpu',
-                        help='cpu: embedded dataset, width 0.25, ~2 hours on 2 cores; paper: full networks '
-                             'on ShapeNet (--data), 60k iterations, for a GPU')
-    parser.add_argument('--seeds', default='0', help='comma-separated seeds (default 0)')
+                    'experiments/results/<table>.md, .json and _views.png (table1 for cpu, table1_cpu2, '
+                    'table1_paper). Each finished seed is added to the results; rerun to resume (docs/table1.md).')
+    parser.add_argument('--protocol', choices=sorted(PROTOCOLS), default='cpu',
+                        help='cpu: embedded dataset v1, width 0.25, fp32, ~2 hours on 2 cores; cpu2: the default '
+                             'embedded dataset (or a mix, --data), bf16, ~6 hours for 3 seeds; paper: full '
+                             'networks on ShapeNet (--data), 60k iterations, for a GPU')
+    parser.add_argument('--seeds', default='0', help='comma-separated seeds (default 0); seeds already in the '
+                                                     'results are not run again')
     parser.add_argument('--nets', default=','.join(NETWORK_ORDER), help='networks to run')
-    parser.add_argument('--data', help='ShapeNet root (required for --protocol paper)')
+    parser.add_argument('--data', help='dataset root: ShapeNet (required for --protocol paper) or a training '
+                                       'mix made by ./run.sh mix-data (cpu2)')
+    parser.add_argument('--real-eval', metavar='ROOT', help='also test every finished run on this folder of '
+                        'real renderings, all of it (e.g. ../shared/data/real-eval): measured, never used to choose')
     parser.add_argument('--out', help='folder of the runs (default output/compare_<protocol>)')
-    parser.add_argument('--dry-run', action='store_true', help='list the runs without making them')
+    parser.add_argument('--results', help='folder of the tables (default experiments/results)')
+    parser.add_argument('--commit', action='store_true', help='git-commit the three results files as soon as '
+                                                              'a seed is added to them')
+    parser.add_argument('--dry-run', action='store_true', help='list the runs still to make and the time they '
+                                                               'should take here, measured now; make none')
+    parser.add_argument('--measure', default='res_gru_3,gru_1',
+                        help='with --dry-run: networks whose step time is measured (default res_gru_3,gru_1: '
+                             'the slowest and a fastest), "all", or "none"')
     args = parser.parse_args(argv)
     if args.protocol == 'paper' and not args.data and not args.dry_run:
         raise CommandError('--protocol paper needs the real ShapeNet: --data /path/to/ShapeNet')
-    nets = parse_list(args.nets, str, '--nets')
     from models import canonical_name
-    nets = [canonical_name(n) for n in nets]
+    nets = [canonical_name(n) for n in parse_list(args.nets, str, '--nets')]
     seeds = parse_list(args.seeds, int, '--seeds')
+    if min(seeds) < 0:
+        raise CommandError('--seeds: seeds are whole numbers >= 0')
+    measure = {'none': [], 'all': NETWORK_ORDER}.get(args.measure)
+    if measure is None:
+        measure = [canonical_name(n) for n in parse_list(args.measure, str, '--measure')]
+    for flag, root in (('--data', args.data), ('--real-eval', args.real_eval)):
+        if root and not os.path.isdir(given_path(root, flag)):
+            raise CommandError(f'{flag} {root}: no such folder')
+    if args.dry_run and measure:
+        backend_ready()   # the dry run measures step times
     run_comparison(args.protocol, seeds, nets, given_path(args.out, '--out') or f'output/compare_{args.protocol}',
-                   data=os.path.abspath(args.data) if args.data else None, dry_run=args.dry_run,
-                   command=command_line('compare', argv))
+                   data=given_path(args.data, '--data'), real_eval=given_path(args.real_eval, '--real-eval'),
+                   dry_run=args.dry_run, results_dir=given_path(args.results, '--results'),
+                   command=command_line('compare', argv), commit=args.commit, measure=measure)
     return 0
 
 
