@@ -211,6 +211,7 @@ def test_rendered_boxes_calibrate_against_their_voxels(collection, capsys):
     assert out.count('mean IoU') == 3
 
 
+@pytest.mark.slow   # two spawned worker processes, each importing the renderer
 def test_same_seed_same_bytes_with_two_workers_and_the_command(collection, tmp_path, capsys):
     other = tmp_path / 'again'
     assert cli_main(['render-shapes', str(collection['src']), '--out', str(other), '--map',
