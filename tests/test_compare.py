@@ -202,3 +202,27 @@ def test_claims_are_paired_by_seed_and_the_views_claim_names_falls():
     views = checks['3D-GRU-3: 5 views - 1 view']
     # +0.01 from 1 to 5 views in every seed: holds, and the fall from 4 to 5 views is named beside it
     assert views['verdict'] == HOLDS and views['falls'] == ['4->5 views by 0.030']
+
+
+def test_a_record_reads_the_files_test_and_train_write():
+    """The record of a run from real outputs: the committed shipped weights' test reports and log."""
+    shipped = REPO / 'experiments' / 'results' / 'cpu_more_data'
+    record = table1_report.record_from_results(shipped / 'test' / 'results.json',
+                                               shipped / 'test_real_eval' / 'results.json',
+                                               shipped / 'validation.csv', seed_note='x')
+    assert record['n_models'] == 937 and record['seed_note'] == 'x'
+    assert record['iou'][4] == pytest.approx(0.644, abs=5e-4)              # mean over categories (its README)
+    assert record['real_eval']['iou'][0] == pytest.approx(0.465, abs=5e-4)  # mean over models (its README)
+    assert record['real_eval']['n_models'] == 7 and len(record['loss']) == 5 and len(record['per_category']) == 13
+    assert record['validation']['iteration'][-1] == 6000 and record['validation']['iou'][-1] == pytest.approx(0.625887)
+
+
+def test_a_run_echoes_its_milestones_and_progress_logs_everything_and_fails_in_one_line(tmp_path, capsys):
+    script = ("print('noise'); print('iteration [###...........................] 10/100 1.0/s, 10s elapsed, "
+              "~90s left'); print('validation at iteration 10: test IoU 0.1'); raise SystemExit(3)")
+    log = tmp_path / 'compare.log'
+    with pytest.raises(compare.CompareError, match=r'-c failed \(exit 3\); see .*compare.log'):
+        compare._run(['python3', '-c', script], str(log))
+    shown = capsys.readouterr().out.split('\n', 1)[1]   # after the '$ command' line
+    assert 'iteration [###' in shown and 'validation at iteration 10' in shown and 'noise' not in shown
+    assert 'noise' in log.read_text()

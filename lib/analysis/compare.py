@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shlex
 import subprocess
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ CFG_DIR = 'experiments/cfgs/table1'
 NETWORK_ORDER = report.NETWORK_ORDER
 # protocol -> stem of its results files in experiments/results
 PROTOCOLS = {'cpu': 'table1', 'cpu2': 'table1_cpu2', 'paper': 'table1_paper'}
+
+
+PROGRESS_LINE = re.compile(r'^\S.* \[[#.]+\] \d+/\d+ ')
 
 
 class CompareError(RuntimeError):
@@ -109,7 +113,8 @@ def _run(command, log_path):
                                 text=True)
         for line in proc.stdout:
             log.write(line)
-            if line.startswith(('validation', 'resuming', 'final weights', 'error', 'training ')):
+            # the run's milestones and its progress bar (lib/progress.py: a line per tenth in a pipe)
+            if line.startswith(('validation', 'resuming', 'final weights', 'error', 'training ')) or PROGRESS_LINE.match(line):
                 print('  ' + line.rstrip(), flush=True)
         if proc.wait() != 0:
             raise CompareError(f'{command[1]} failed (exit {proc.returncode}); see {log_path}')
@@ -163,6 +168,7 @@ def run_comparison(protocol, seeds, networks, out_root, data=None, real_eval=Non
     if dry_run:
         print_plan(protocol, todo, files['json'], measure)
         return None
+    done, total = 0, sum(1 for _, part in todo if part)
     for seed in seeds:
         seed_runs = [(run, part) for run, part in todo if run.seed == seed and part]
         if not seed_runs:
@@ -170,6 +176,8 @@ def run_comparison(protocol, seeds, networks, out_root, data=None, real_eval=Non
             continue
         for run, part in seed_runs:
             make_run(run, part)
+            done += 1
+            print(f"[{done}/{total} runs] {TABLE1[run.net]['paper_name']}, seed {seed}: done", flush=True)
         for run, part in seed_runs:
             real = repo_path(run.real_results) if run.real_eval else None
             old = report.get_run(results, run.net, run.seed) or {}   # a real-eval-only update keeps its origin
