@@ -62,11 +62,25 @@ def protocol_files(protocol, net):
 
 
 def config_sha(protocol, net):
-    """A digest of the settings a run of net uses (defaults + the protocol's files): runs of one
-    network are averaged only if they agree (a provisional value changed later changes it)."""
-    from lib.config import load_config
-    cfg = load_config([repo_path(f) for f in protocol_files(protocol, net)], [])
-    return hashlib.sha256(json.dumps(cfg.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+    """A digest of what the protocol's files set for net: runs of one network are averaged only if
+    it is the same (a provisional value changed later changes it). The defaults are left out: new
+    keys come with the code's evolution, which each record names by its commit instead."""
+    import yaml
+    settings = []
+    for name in protocol_files(protocol, net):
+        with open(repo_path(name)) as f:
+            settings.append(yaml.safe_load(f))
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def code_commit():
+    """The repository's commit (short), or None outside a git work tree."""
+    try:
+        out = subprocess.run(['git', '-C', repo_path('.'), 'rev-parse', '--short', 'HEAD'],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def planned_runs(protocol, seeds, networks, out_root, data=None, real_eval=None):
@@ -169,6 +183,7 @@ def run_comparison(protocol, seeds, networks, out_root, data=None, real_eval=Non
         print_plan(protocol, todo, files['json'], measure)
         return None
     done, total = 0, sum(1 for _, part in todo if part)
+    commit_at_start = code_commit()   # the code the runs were made with
     for seed in seeds:
         seed_runs = [(run, part) for run, part in todo if run.seed == seed and part]
         if not seed_runs:
@@ -182,7 +197,7 @@ def run_comparison(protocol, seeds, networks, out_root, data=None, real_eval=Non
             real = repo_path(run.real_results) if run.real_eval else None
             old = report.get_run(results, run.net, run.seed) or {}   # a real-eval-only update keeps its origin
             origin = {'command': old.get('command', command), 'machine': old.get('machine', _machine()),
-                      'date': old.get('date', _today())}
+                      'date': old.get('date', _today()), 'commit': old.get('commit', commit_at_start)}
             record = report.record_from_results(
                 repo_path(run.results), real, repo_path(os.path.join(run.out, 'validation.csv')),
                 **origin, config_sha=shas[run.net], run_folder=shown(repo_path(run.out)))

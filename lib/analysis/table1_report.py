@@ -168,15 +168,16 @@ def markdown(results):
     lines = [f"# Table 1: architecture comparison ({results['protocol']} protocol)", '',
              f"IoU at threshold {THRESHOLD:g} for 1 to 5 views (the first n renderings of each model) and the "
              'voxel cross-entropy at 5 views; mean ± sample standard deviation over seeds.', '']
-    lines += ['## Runs', '', '| seed | networks | date | machine | command |', '|---|---|---|---|---|']
+    lines += ['## Runs', '', '| seed | networks | date | machine | code | command |', '|---|---|---|---|---|---|']
     seeds = sorted({int(s) for by_seed in results['runs'].values() for s in by_seed})
     for seed in seeds:
         recs = {net: results['runs'][net][str(seed)] for net in NETWORK_ORDER if str(seed) in results['runs'].get(net, {})}
         r = next(iter(recs.values()))
         names = ', '.join(TABLE1[n]['paper_name'] for n in recs)
         dates = sorted({x.get('date', '?') for x in recs.values()})
+        commits = ', '.join(sorted({str(x.get('commit')) for x in recs.values()}))
         lines.append(f"| {seed} | {names} | {' to '.join([dates[0], dates[-1]] if len(dates) > 1 else dates)} | "
-                     f"{r.get('machine', '?')} | `{r.get('command', '?')}` |")
+                     f"{r.get('machine', '?')} | {commits} | `{r.get('command', '?')}` |")
     lines += ['', f"## Test split: {first['dataset']}, {first['n_models']} models (mean over categories)", '']
     lines += _table(test, with_paper=True)
     low, high, span = _span(test)
