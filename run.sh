@@ -19,7 +19,8 @@ commands:
   summary NET           print a network's Keras summary (lstm_1 gru_1 lstm_3 gru_3 res_gru_3)
   train                 train a network          (./run.sh train --help)
   test                  evaluate weights         (./run.sh test --help)
-  demo IMG [IMG ...]    reconstruct your own images
+  demo IMG [IMG ...]    reconstruct your own images (a viewer page, .obj/.glb/.binvox, a turntable)
+  serve [--port N]      a local web app: drop photos, see and download the reconstruction
   convert IN.npy OUT    convert the original released weights to Keras
   calibrate ROOT        check the camera model against a ShapeNet copy
   coverage REAL [GEN]   how well generated shapes and looks cover real models
@@ -49,6 +50,19 @@ ensure_venv() {
   echo "run.sh: $VENV ready." >&2
 }
 
+ensure_chromium() {
+  # the browser tests (tests/test_viewer_browser.py, tests/test_serve.py) drive Debian's chromium;
+  # installed here where we are root, otherwise they skip saying why
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "run.sh: installing chromium for the browser tests (apt-get)..." >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+      || echo "run.sh: chromium could not be installed; the browser tests will skip" >&2
+  else
+    echo "run.sh: no chromium and no root rights to install it; the browser tests will skip" >&2
+  fi
+}
+
 if [[ $# -eq 0 ]]; then
   usage >&2
   exit 2
@@ -69,7 +83,7 @@ case "$cmd" in
     # --quick: everyday work, the tests not marked slow (pytest.ini); the whole suite is what CI runs
     quick=()
     if [[ "${1:-}" == "--quick" ]]; then shift; quick=(-m "not slow"); fi
-    ensure_venv; cd "$ROOT"; exec "$VENV/bin/python" -m pytest -q "${quick[@]}" "$@" tests ;;
+    ensure_venv; ensure_chromium; cd "$ROOT"; exec "$VENV/bin/python" -m pytest -q "${quick[@]}" "$@" tests ;;
   *)
     # every other command is the Python CLI's (lib/commands/cli.py COMMANDS; it answers unknown ones).
     # -P: the caller's folder is not put on the import path (its own lib/ or models/ would shadow ours)

@@ -57,6 +57,7 @@ COMMANDS = {
     'get-shapes': ('lib.commands.get_shapes', 'cmd_get_shapes'),
     'render-shapes': ('lib.commands.shapes', 'cmd_render_shapes'),
     'mix-data': ('lib.commands.data', 'cmd_mix_data'),
+    'serve': ('lib.commands.serve', 'cmd_serve'),
     'setup': ('lib.commands.data', 'cmd_setup'),
     'summary': ('lib.commands.networks', 'cmd_summary'),
     'test': ('lib.commands.networks', 'cmd_test'),
