@@ -335,3 +335,19 @@ def test_a_folder_without_a_map_that_is_not_shapenet_is_refused(tmp_path, capsys
     box_mesh().export(tmp_path / 'src' / 'box.obj')
     assert cli_main(['render-shapes', str(tmp_path / 'src'), '--out', str(tmp_path / 'out')]) == 1
     assert 'give a map (--map MAP.yaml)' in capsys.readouterr().err
+
+
+def test_another_sources_model_of_the_same_id_is_left_alone(collection, tmp_path):
+    root = tmp_path / 'shared'
+    shutil.copytree(collection['root'], root)
+    before = tree_bytes(root)
+    src = tmp_path / 'other'
+    write_textured_box(src)
+    shapes_map = write_map(tmp_path / 'other.yaml', [{'glob': 'box.obj', 'synset': CHAIR, 'id': 'textured-box'}],
+                           source='another-collection')
+    lines = []
+    summary = render_collection(src, root, shapes_map, seed=3, workers=1, progress=False, log=lines.append)
+    assert summary['rendered'] == 0 and summary['already'] == 0 and summary['skipped'] == 1
+    assert lines == [f'skipped {src / "box.obj"}: id taken (source test-shapes has {CHAIR}/textured-box in '
+                     'this folder)']
+    assert tree_bytes(root) == before

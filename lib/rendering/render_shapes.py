@@ -150,8 +150,18 @@ def render_collection(src, root, shapes_map=None, seed=0, workers=2, progress=Tr
         for rel, reason in found.skipped.items():
             if found.loud.get(rel):
                 log(f'skipped {src / rel}: {reason}')
-        done = [j for j in found.jobs if generator.model_is_complete(root, j.synset, j.mid)]
-        todo = [j for j in found.jobs if not generator.model_is_complete(root, j.synset, j.mid)]
+        owners = {key: name for name, other in manifest['sources'].items() if name != found.source
+                  for key in other.get('models', {})}
+        jobs = []
+        for job in found.jobs:   # another source's model of the same id is never overwritten nor taken
+            owner = owners.get(f'{job.synset}/{job.mid}')
+            if owner:
+                skipped[job.rel] = f'id taken (source {owner} has {job.synset}/{job.mid} in this folder)'
+                log(f'skipped {job.path}: {skipped[job.rel]}')
+            else:
+                jobs.append(job)
+        done = [j for j in jobs if generator.model_is_complete(root, j.synset, j.mid)]
+        todo = [j for j in jobs if not generator.model_is_complete(root, j.synset, j.mid)]
         for job in done:
             models.setdefault(f'{job.synset}/{job.mid}', job.record())
         bar = Progress(len(todo), f'render-shapes {found.source}', enabled=progress)
