@@ -219,3 +219,159 @@ def test_command_reports_bad_input_in_one_line(tmp_path, capsys):
     assert not os.path.exists(tmp_path / 'shapes' / 'sweethome3d')   # nothing half-written in place
     code = main(['get-shapes', 'sweethome3d', '--catalogs', str(tmp_path / 'nowhere'), '--out', str(tmp_path)])
     assert code == 1 and 'no such folder' in capsys.readouterr().err
+
+
+# ---- AC3D conversion and the FlightGear / CRRCsim sources -------------------------------------------
+
+from datasets.real import ac3d, flightgear   # noqa: E402
+
+AC_FILE = """AC3Db
+MATERIAL "red" rgb 1 0 0  amb 0.2 0.2 0.2  emis 0 0 0  spec 0.5 0.5 0.5  shi 10  trans 0
+MATERIAL "blue" rgb 0 0 1  amb 0.2 0.2 0.2  emis 0 0 0  spec 0.5 0.5 0.5  shi 10  trans 0
+OBJECT world
+name "scene"
+kids 2
+OBJECT poly
+name "quad"
+data 9
+two words
+loc 10 0 0
+texture "skin.png"
+texrep 2 1
+numvert 4
+0 0 0
+1 0 0
+1 1 0
+0 1 0
+numsurf 2
+SURF 0x10
+mat 0
+refs 4
+0 0 0
+1 1 0
+2 1 1
+3 0 1
+SURF 0x02
+mat 1
+refs 2
+0 0 0
+2 1 1
+kids 1
+OBJECT poly
+name "child"
+loc 0 5 0
+numvert 3
+0 0 0
+0 0 1
+0 1 0
+numsurf 1
+SURF 0x30
+mat 1
+refs 3
+0 0 0
+1 0 0
+2 0 0
+kids 0
+OBJECT poly
+name "lonely"
+numvert 0
+numsurf 0
+kids 1
+"""
+
+
+def test_ac3d_reader_places_objects_and_drops_lines(tmp_path):
+    path = tmp_path / 'model.ac'
+    path.write_text(AC_FILE)   # the last object claims a kid that is not there, as some exporters write
+    materials, parts = ac3d.read_ac(str(path))
+    assert materials == [(1.0, 0.0, 0.0), (0.0, 0.0, 1.0)]
+    quad, child = parts
+    assert quad['vertices'][1].tolist() == [11, 0, 0]            # loc applied
+    assert child['vertices'][2].tolist() == [10, 6, 0]           # the parent's loc, then its own
+    assert len(quad['faces']) == 2 and quad['materials'].tolist() == [0, 0]   # a fan; the line dropped
+    assert quad['uvs'][0].tolist() == [[0, 0], [2, 0], [2, 1]]   # texrep scales u
+    assert child['uvs'] is None
+
+
+def test_ac3d_to_obj_keeps_colours_and_textures(tmp_path):
+    import numpy as np
+    import trimesh
+    from PIL import Image
+    path = tmp_path / 'model.ac'
+    path.write_text(AC_FILE)
+    Image.new('RGB', (4, 4), (0, 255, 0)).save(tmp_path / 'skin.png')
+    materials, parts = ac3d.read_ac(str(path))
+    missing = ac3d.write_obj(str(path), materials, parts, str(tmp_path / 'out' / 'model.obj'))
+    assert missing == []
+    mtl = (tmp_path / 'out' / 'model.mtl').read_text()
+    assert 'map_Kd skin.png' in mtl and 'Kd 0 0 1' in mtl
+    mesh = trimesh.load(str(tmp_path / 'out' / 'model.obj'), force='mesh')
+    assert len(mesh.faces) == 3
+    assert np.allclose(mesh.bounds, [[10, 0, 0], [11, 6, 1]])
+    (tmp_path / 'skin.png').unlink()                               # a missing texture keeps the colour
+    assert ac3d.write_obj(str(path), materials, parts, str(tmp_path / 'o2' / 'model.obj')) == ['skin.png']
+
+
+@pytest.mark.parametrize('text, words', [
+    ('not an ac file\n', 'not an AC3D file'),
+    ('AC3Db\nOBJECT world\nkids 1\nOBJECT poly\nnumvert 3\n0 0 0\n1 1\n', 'expected 3 numbers'),
+    ('AC3Db\nOBJECT world\nnumvert 2\n0 0 0\n', 'truncated'),
+    ('AC3Db\nOBJECT poly\nnumvert 1\n0 0 0\nnumsurf 1\nSURF 0x10\nmat 0\nrefs 3\n0 0 0\n1 0 0\n2 0 0\nkids 0\n',
+     'does not exist'),
+])
+def test_bad_ac3d_is_one_line(tmp_path, text, words):
+    path = tmp_path / 'bad.ac'
+    path.write_text(text)
+    with pytest.raises(ShapeSourceError, match=words) as error:
+        ac3d.read_ac(str(path))
+    assert str(path) in str(error.value) and '\n' not in str(error.value)
+
+
+AIRPLANE, FG = '02691156', 'usr/share/games/flightgear/'
+
+
+@pytest.mark.parametrize('path, expected', [
+    (FG + 'AI/Aircraft/A320/Models/A320.ac', AIRPLANE),
+    (FG + 'AI/Aircraft/Lightning/Models/lightning-f1a.ac', AIRPLANE),   # the fighter, not a light
+    (FG + 'AI/Aircraft/Lightning/Models/light-red-flare.ac', SKIP),
+    (FG + 'AI/Aircraft/Cessna337/Models/Lights/beacon.ac', SKIP),
+    (FG + 'AI/Aircraft/c182/Models/WhiteLight1.ac', SKIP),
+    (FG + 'AI/Aircraft/balloon/Models/balloon2.ac', SKIP),
+    (FG + 'AI/Aircraft/SpaceShuttle/SpaceShuttle.ac', SKIP),
+    (FG + 'AI/Aircraft/seahawk/Models/droptank.ac', SKIP),
+    (FG + 'Models/Military/humvee-pickup-odrab-low-poly.ac', CAR),
+])
+def test_flightgear_rules(path, expected):
+    assert flightgear.category_of_path(path, flightgear.FLIGHTGEAR_RULES) == expected
+
+
+def _grid_ac(n=13):
+    """An AC3D plane of n x n quads (2 n^2 triangles after the fan): enough faces to count as a model."""
+    verts = [f'{i} 0 {j}' for i in range(n + 1) for j in range(n + 1)]
+    surfs = []
+    for i in range(n):
+        for j in range(n):
+            a = i * (n + 1) + j
+            surfs.append(f'SURF 0x10\nmat 0\nrefs 4\n{a} 0 0\n{a + 1} 0 0\n{a + n + 2} 0 0\n{a + n + 1} 0 0')
+    return ('AC3Db\nMATERIAL "m" rgb 0.5 0.5 0.5\nOBJECT world\nkids 1\nOBJECT poly\n'
+            f'numvert {len(verts)}\n' + '\n'.join(verts) + f'\nnumsurf {len(surfs)}\n' + '\n'.join(surfs) + '\nkids 0\n')
+
+
+def test_crrcsim_from_a_fake_package(tmp_path):
+    objects = 'usr/share/games/crrcsim/objects/'
+    deb = _write_deb(tmp_path / 'crrcsim-data_1_all.deb', {
+        objects + 'glider.ac': _grid_ac().encode(), objects + 'glider_copy.ac': _grid_ac().encode(),
+        objects + 'heli.ac': _grid_ac().encode(), objects + 'tiny.ac': _grid_ac(3).encode(),
+        'usr/share/doc/crrcsim-data/copyright': b'Files: *\nLicense: GPL-2\n'})
+    folder, entries = flightgear.fetch('crrcsim', str(tmp_path / 'shapes'), debs={'crrcsim-data': str(deb)},
+                                       progress=False)
+    data = read_map(os.path.join(folder, 'map.yaml'))
+    assert (data['up'], data['front']) == ('+y', '+z')
+    synsets = {e['id']: e['synset'] for e in data['models']}
+    assert synsets == {'crrcsim-objects-glider': AIRPLANE, 'crrcsim-objects-glider_copy': SKIP,   # same geometry
+                       'crrcsim-objects-heli': SKIP, 'crrcsim-objects-tiny': SKIP}             # rule; 18 faces
+    assert os.path.isfile(os.path.join(folder, 'objects-glider', 'objects-glider.obj'))
+    assert not os.path.exists(os.path.join(folder, 'objects-heli'))
+    assert not os.path.exists(os.path.join(folder, '.raw'))
+    assert 'GPL-2' in open(os.path.join(folder, 'crrcsim-data-copyright.txt')).read()
+    assert 'crrcsim-objects-glider ' in open(os.path.join(folder, 'ATTRIBUTION.md')).read()

@@ -7,13 +7,14 @@ the collection's name, terms and axes, then one entry per model (glob, synset or
 optional per-entry axes). Categories are assigned by the readable rules below, on the catalog's own
 names: nothing is guessed from the geometry.
 """
-import io
 import json
+import lzma
 import os
 import re
 import shutil
 import subprocess
 import tarfile
+import zlib
 
 from lib.atomic import atomic_write_text
 from lib.config import CATEGORY_NAMES
@@ -131,42 +132,63 @@ def download_deb(package, folder):
     return download_deb(package, folder)
 
 
-def deb_members(deb_path, wanted):
-    """Extract the members of a .deb's data archive whose paths satisfy wanted(path): {path: bytes}.
-
-    A .deb is an `ar` archive holding data.tar.{xz,gz,zst}; read here without dpkg. A missing or
-    corrupt file is a ShapeSourceError naming it.
-    """
+def _deb_data_member(deb_path):
+    """(offset, size, name) of a .deb's data.tar.* member: a .deb is an `ar` archive, read here
+    without dpkg. A missing or corrupt file is a ShapeSourceError naming it."""
     try:
         with open(deb_path, 'rb') as f:
-            blob = f.read()
+            if f.read(8) != b'!<arch>\n':
+                raise ShapeSourceError(f'{deb_path}: not a Debian package (no ar header)')
+            while True:
+                header = f.read(60)
+                if len(header) < 60:
+                    raise ShapeSourceError(f'{deb_path}: corrupt Debian package (no data.tar member)')
+                name = header[:16].decode('ascii', 'replace').strip().rstrip('/')
+                try:
+                    size = int(header[48:58].decode('ascii').strip())
+                except ValueError:
+                    raise ShapeSourceError(f'{deb_path}: corrupt Debian package (bad member header)') from None
+                if name.startswith('data.tar'):
+                    return f.tell(), size, name
+                f.seek(size + (size % 2), os.SEEK_CUR)
     except OSError as e:
         raise ShapeSourceError(f'{deb_path}: cannot read the package ({e.strerror or e})') from None
-    if not blob.startswith(b'!<arch>\n'):
-        raise ShapeSourceError(f'{deb_path}: not a Debian package (no ar header)')
-    pos, data = 8, None
-    while pos + 60 <= len(blob):
-        name = blob[pos:pos + 16].decode('ascii', 'replace').strip().rstrip('/')
-        try:
-            size = int(blob[pos + 48:pos + 58].decode('ascii').strip())
-        except ValueError:
-            raise ShapeSourceError(f'{deb_path}: corrupt Debian package (bad member header)') from None
-        if name.startswith('data.tar'):
-            data = blob[pos + 60:pos + 60 + size]
-            break
-        pos += 60 + size + (size % 2)
-    if data is None:
-        raise ShapeSourceError(f'{deb_path}: corrupt Debian package (no data.tar member)')
+
+
+def deb_files(deb_path, wanted):
+    """Yield (path, file object) for the files of a .deb's data archive whose paths satisfy
+    wanted(path), streaming (a 300 MB package is never held in memory)."""
+    offset, size, name = _deb_data_member(deb_path)
     if name.endswith('.zst'):
-        raise ShapeSourceError(f'{deb_path}: zstd-compressed package; extract it with '
-                               f'`dpkg-deb -x {deb_path} DIR` and pass the .sh3f folder')
-    out = {}
+        raise ShapeSourceError(f'{deb_path}: zstd-compressed package; extract it with `dpkg-deb -x`')
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode='r:*') as tar:
-            for member in tar:
-                path = member.name.lstrip('./')
-                if member.isfile() and wanted(path):
-                    out[path] = tar.extractfile(member).read()
-    except (tarfile.TarError, EOFError, OSError) as e:
+        with open(deb_path, 'rb') as f:
+            f.seek(offset)
+            with tarfile.open(fileobj=f, mode='r|*') as tar:
+                for member in tar:
+                    path = member.name.lstrip('./')
+                    if member.isfile() and wanted(path):
+                        yield path, tar.extractfile(member)
+    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError) as e:
         raise ShapeSourceError(f'{deb_path}: corrupt Debian package ({e})') from None
-    return out
+
+
+def deb_members(deb_path, wanted):
+    """{path: bytes} of the files of a .deb's data archive whose paths satisfy wanted(path)."""
+    return {path: f.read() for path, f in deb_files(deb_path, wanted)}
+
+
+def deb_extract(deb_path, wanted, folder):
+    """Extract the wanted files of a .deb's data archive under folder (their package paths kept);
+    returns how many. Paths that would leave folder are refused."""
+    count = 0
+    root = os.path.realpath(folder)
+    for path, f in deb_files(deb_path, wanted):
+        target = os.path.realpath(os.path.join(folder, path))
+        if not target.startswith(root + os.sep):
+            raise ShapeSourceError(f'{deb_path}: member {path!r} would be written outside {folder}')
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, 'wb') as out:
+            shutil.copyfileobj(f, out)
+        count += 1
+    return count

@@ -5,11 +5,14 @@ writes (<out>/<NAME>/map.yaml) is what `./run.sh render-shapes <out>/<NAME> --ma
 Sources, terms and category rules: docs/shape-sources.md.
 """
 import argparse
+import os
 
 from lib.commands.common import CommandError, given_path
 
 SOURCES = {
     'sweethome3d': 'Sweet Home 3D furniture (Debian sweethome3d-furniture, CC0 / CC-BY 3.0)',
+    'flightgear': 'FlightGear AI aircraft (Debian flightgear-data-ai, flightgear-data-models, GPL-2+)',
+    'crrcsim': 'CRRCsim model aircraft (Debian crrcsim-data, GPL-2)',
 }
 
 
@@ -21,16 +24,22 @@ def cmd_get_shapes(argv):
                     + '; '.join(f'{k}: {v}' for k, v in SOURCES.items()) + '. See docs/shape-sources.md.')
     parser.add_argument('name', choices=sorted(SOURCES), help='the collection')
     parser.add_argument('--out', default='data/shapes', help='parent folder (default data/shapes)')
-    parser.add_argument('--deb', help='use this already downloaded .deb instead of `apt-get download`')
+    parser.add_argument('--deb', action='append', default=[], metavar='FILE',
+                        help='use this already downloaded .deb (PACKAGE_VERSION_ARCH.deb) instead of '
+                             '`apt-get download PACKAGE` (repeatable)')
     parser.add_argument('--catalogs', help='sweethome3d: a folder of .sh3f catalogs (the package extracted)')
     args = parser.parse_args(argv)
     out = given_path(args.out, '--out')
     from datasets.real import sources
     try:
+        debs = {os.path.basename(d).split('_')[0]: given_path(d, '--deb') for d in args.deb}
         if args.name == 'sweethome3d':
             from datasets.real import sweethome3d as source
-            folder, entries = source.fetch(out, deb=given_path(args.deb, '--deb'),
+            folder, entries = source.fetch(out, deb=debs.get(source.PACKAGE),
                                            catalogs=given_path(args.catalogs, '--catalogs'))
+        else:
+            from datasets.real import flightgear
+            folder, entries = flightgear.fetch(args.name, out, debs=debs)
     except sources.ShapeSourceError as e:
         raise CommandError(str(e)) from None
     counts = sources.category_counts(entries)
