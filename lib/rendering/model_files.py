@@ -12,6 +12,7 @@ map_Kd image; glTF's base colour factor multiplies its texture, as the glTF spec
 Every failure to read a file is a ModelSkipped with a short reason: the caller skips the model.
 """
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -180,11 +181,18 @@ def _load_scene(path, member=''):
     if not member:
         return trimesh.load(str(path), force='scene', process=False)
     import io
+    archive = _open_zip(str(path))
+    data = archive.read(member)
+    return trimesh.load(io.BytesIO(data), file_type=member.rsplit('.', 1)[-1].lower(), force='scene',
+                        process=False, resolver=_zip_resolver(archive, member))
+
+
+@functools.lru_cache(maxsize=4)
+def _open_zip(path):
+    """An archive opened once per process: a ShapeNet category's zip lists 100,000 files, and reading
+    that list for each of its models would cost more than rendering them."""
     import zipfile
-    with zipfile.ZipFile(path) as archive:
-        data = archive.read(member)
-        return trimesh.load(io.BytesIO(data), file_type=member.rsplit('.', 1)[-1].lower(), force='scene',
-                            process=False, resolver=_zip_resolver(archive, member))
+    return zipfile.ZipFile(path)
 
 
 def load_model(path, member=''):
