@@ -351,3 +351,18 @@ def test_another_sources_model_of_the_same_id_is_left_alone(collection, tmp_path
     assert lines == [f'skipped {src / "box.obj"}: id taken (source test-shapes has {CHAIR}/textured-box in '
                      'this folder)']
     assert tree_bytes(root) == before
+
+
+def test_a_disk_that_cannot_take_the_files_ends_the_run_with_one_line(collection, tmp_path, monkeypatch, capsys):
+    import errno
+    from datasets.embedded import generator
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(generator, 'install_model', full)
+    assert cli_main(['render-shapes', str(collection['src']), '--out', str(tmp_path / 'out'), '--map',
+                     str(collection['map']), '--workers', '1']) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith('error: cannot write ') and err[-1].endswith('no space left on device')
+    assert not (tmp_path / 'out' / 'ShapeNetVox32').exists()

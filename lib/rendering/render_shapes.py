@@ -99,18 +99,23 @@ def model_files(job, seed):
 
 def _render_task(args):
     """Render and install one model in a worker: (job, reason it was skipped or '', CPU seconds)."""
+    from lib.atomic import OutputError
     root, job, seed = args
     start = time.process_time()
     try:
-        generator.install_model(root, job.synset, job.mid, model_files(job, seed))
-        reason = ''
+        files = model_files(job, seed)
     except ModelSkipped as e:
-        reason = str(e)
+        return job, str(e), time.process_time() - start
     except MemoryError:
-        reason = 'too large to render in memory'
+        return job, 'too large to render in memory', time.process_time() - start
     except Exception as e:   # a file that breaks the renderer must not end a run of hundreds
-        reason = f'failed ({type(e).__name__}: {(str(e).splitlines() or [""])[0][:80]})'
-    return job, reason, time.process_time() - start
+        return job, f'failed ({type(e).__name__}: {(str(e).splitlines() or [""])[0][:80]})', 0.0
+    try:   # but a disk that cannot take the files ends it, with one line
+        generator.install_model(root, job.synset, job.mid, files)
+    except OSError as e:
+        raise OutputError(f'cannot write {job.synset}/{job.mid} under {root}: '
+                          f'{(e.strerror or str(e)).lower()}') from None
+    return job, '', time.process_time() - start
 
 
 # ------------------------------------------------------------------------------------------ collection
