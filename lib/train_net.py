@@ -8,7 +8,7 @@ Output folder:
     validation.csv              iteration, test loss, test IoU
     <net>.weights.h5            the final weights
     training_curve.png          loss and validation IoU against iterations
-    tensorboard/                TensorBoard logs
+    tensorboard/                TensorBoard logs (shapes/: validation models reconstructed, lib/tensorboard_shapes.py)
 """
 import contextlib
 import csv
@@ -27,6 +27,7 @@ from lib.solver import (Supervisor, TrainingDiverged, VoxelTrainer, clean_partia
                         latest_checkpoint, load_checkpoint, make_optimizer, read_checkpoint_state)
 from lib.atomic import atomic_write_text
 from lib.weights import load_weights, save_weights
+from lib.tensorboard_shapes import write_validation_shapes
 
 
 class RunMismatch(RuntimeError):
@@ -227,6 +228,9 @@ def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weigh
             f.write(f"{iteration},{result['loss']:.6f},{result['iou']:.6f}\n")
         log(f"{'' if not sys.stdout.isatty() else chr(10)}validation at iteration {iteration}: test loss {result['loss']:.4f}, test IoU {result['iou']:.4f}"
             f" ({result.get('what', '')})")
+        if result.get('examples') and cfg.TRAIN.TENSORBOARD and chief:   # the shapes, not only the numbers
+            write_validation_shapes(os.path.join(out_dir, 'tensorboard', 'shapes'), iteration, result['examples'],
+                                    result.get('threshold', cfg.TEST.VOXEL_THRESH[0]))
 
     supervisor = Supervisor(work_dir, start, total, cfg,
                             data_state=lambda it: {'seed': seed, 'data_offset': it,
