@@ -15,6 +15,7 @@ antialiased by supersampling and a tent filter. No BLAS call is involved, so the
 do not depend on BLAS threading (the embedded dataset is byte-identical for a seed).
 """
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -43,19 +44,12 @@ class Camera:
 
     @property
     def center(self):
-        a, e = np.radians(self.azimuth), np.radians(self.elevation)
-        d = self.distance_ratio * MAX_CAMERA_DIST
-        return d * np.array([np.cos(e) * np.cos(a), np.sin(e), np.cos(e) * np.sin(a)])
+        return _view_frame(self.azimuth, self.elevation, self.distance_ratio)[0]
 
     @property
     def axes(self):
         """Rows: right r, image-up u, forward f (world coordinates), for a camera looking at the origin."""
-        c = self.center
-        forward = -c / np.linalg.norm(c)
-        right = np.cross(forward, [0.0, 1.0, 0.0])
-        right /= np.linalg.norm(right)
-        up = np.cross(right, forward)
-        return np.stack([right, up, forward])
+        return _view_frame(self.azimuth, self.elevation, self.distance_ratio)[1]
 
     def project(self, points):
         """Pixel coordinates (col, row) as floats and depth along the view axis of (..., 3) points.
@@ -74,7 +68,31 @@ class Camera:
         f, c = self.focal_length, self.size / 2.0
         r, u, fwd = self.axes
         d = ((np.asarray(cols) - c)[..., None] * r - (np.asarray(rows) - c)[..., None] * u) / f + fwd
-        return d / np.linalg.norm(d, axis=-1, keepdims=True)
+        return unit_rows(d)
+
+
+def unit_rows(d):
+    """Rows of a (..., 3) array scaled to unit length: d / np.linalg.norm(d, axis=-1, keepdims=True) bit for
+    bit (the same squares summed in the same order), five times faster than the strided reduction."""
+    x, y, z = d[..., 0], d[..., 1], d[..., 2]
+    return d / np.sqrt(x * x + y * y + z * z)[..., None]
+
+
+@functools.lru_cache(maxsize=256)
+def _view_frame(azimuth, elevation, distance_ratio):
+    """(centre, axes) of a camera, read-only and cached: a rendering asks for them several times, and
+    np.cross on single vectors costs more than the arithmetic."""
+    a, e = np.radians(azimuth), np.radians(elevation)
+    d = distance_ratio * MAX_CAMERA_DIST
+    c = d * np.array([np.cos(e) * np.cos(a), np.sin(e), np.cos(e) * np.sin(a)])
+    forward = -c / np.linalg.norm(c)
+    right = np.cross(forward, [0.0, 1.0, 0.0])
+    right /= np.linalg.norm(right)
+    up = np.cross(right, forward)
+    axes = np.stack([right, up, forward])
+    c.setflags(write=False)
+    axes.setflags(write=False)
+    return c, axes
 
 
 # ------------------------------------------------------------------------------------------------
@@ -99,9 +117,9 @@ def rasterize(cols, rows, depth, height, width):
     n_tri = cols.shape[0]
     if n_tri >= 1 << _TRI_BITS:
         raise ValueError(f'rasterize: at most {(1 << _TRI_BITS) - 1} triangles per call, got {n_tri}')
-    key_buffer = np.full(height * width, -1, dtype=np.int64)
+    ids = np.full((height, width), -1, dtype=np.int64)
     if n_tri == 0:
-        return key_buffer.reshape(height, width)
+        return ids
     if np.any(depth <= 1e-6):
         raise ValueError('rasterize: a vertex lies behind the camera')
     inv_depth = 1.0 / depth
@@ -114,9 +132,7 @@ def rasterize(cols, rows, depth, height, width):
     cmax = np.clip(np.floor(cols.max(1) - 0.5), -1, width - 1).astype(np.int64)
     live = np.flatnonzero((np.abs(area) > 1e-12) & (rmax >= rmin) & (cmax >= cmin))
     if live.size == 0:
-        return key_buffer.reshape(height, width)
-    # barycentric weight of vertex k = A_k * x + B_k * y + C_k (inside: all >= 0), and 1/depth, which is
-    # affine in screen space: P * x + Q * y + R
+        return ids
     a = area[live]
     X, Y, iz = cols[live], rows[live], inv_depth[live]
     A = np.empty((live.size, 3))
@@ -127,47 +143,73 @@ def rasterize(cols, rows, depth, height, width):
         B[:, k] = (X[:, j] - X[:, i]) / a
         C[:, k] = (X[:, i] * Y[:, j] - X[:, j] * Y[:, i]) / a
     P, Q, R = (np.einsum('nk,nk->n', M, iz) for M in (A, B, C))
+    rmin, rmax, cmin, cmax = rmin[live], rmax[live], cmin[live], cmax[live]
 
     # rows of each triangle
-    n_rows = (rmax - rmin + 1)[live]
+    n_rows = rmax - rmin + 1
     t_row = np.repeat(np.arange(live.size), n_rows)
-    row = rmin[live][t_row] + np.arange(n_rows.sum()) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows)
+    row = np.arange(n_rows.sum()) + np.repeat(rmin - (np.cumsum(n_rows) - n_rows), n_rows)
     yc = row + 0.5
+    eps = 1e-9
+    # the span of pixel centres inside a triangle's row: above the bound of each edge whose weight rises
+    # with x (A_k > 0), below that of each edge where it falls, empty where a horizontal edge excludes it
     lo = np.full(row.size, -np.inf)
     hi = np.full(row.size, np.inf)
-    eps = 1e-9
-    with np.errstate(divide='ignore', invalid='ignore'):   # horizontal edges: ak == 0
+    with np.errstate(divide='ignore', invalid='ignore'):
+        margin = eps / np.abs(A)
         for k in range(3):
-            ak = A[t_row, k]
-            val = B[t_row, k] * yc + C[t_row, k]
-            bound = -val / ak
+            ak = A[:, k]
             pos, neg = ak > 1e-14, ak < -1e-14
-            lo = np.where(pos, np.maximum(lo, bound - eps / np.abs(ak)), lo)
-            hi = np.where(neg, np.minimum(hi, bound + eps / np.abs(ak)), hi)
+            for rising, sel in ((True, pos), (False, neg)):
+                tri = np.flatnonzero(sel)
+                if tri.size == 0:
+                    continue
+                rows_of = np.flatnonzero(sel[t_row]) if tri.size < live.size else slice(None)
+                t = t_row[rows_of]
+                bound = -(B[t, k] * yc[rows_of] + C[t, k]) / ak[t]
+                if rising:
+                    lo[rows_of] = np.maximum(lo[rows_of], bound - margin[t, k])
+                else:
+                    hi[rows_of] = np.minimum(hi[rows_of], bound + margin[t, k])
             flat = ~(pos | neg)
-            hi = np.where(flat & (val < -eps), -np.inf, hi)
-    c0 = np.maximum(np.ceil(np.maximum(lo, -1.0) - 0.5), cmin[live][t_row]).astype(np.int64)
-    c1 = np.minimum(np.floor(np.minimum(hi, width + 1.0) - 0.5), cmax[live][t_row]).astype(np.int64)
+            if flat.any():
+                rows_of = np.flatnonzero(flat[t_row])
+                t = t_row[rows_of]
+                val = B[t, k] * yc[rows_of] + C[t, k]
+                hi[rows_of[val < -eps]] = -np.inf
+    c0 = np.maximum(np.ceil(np.maximum(lo, -1.0) - 0.5), cmin[t_row]).astype(np.int64)
+    c1 = np.minimum(np.floor(np.minimum(hi, width + 1.0) - 0.5), cmax[t_row]).astype(np.int64)
     span = np.maximum(c1 - c0 + 1, 0)
 
-    # pixels of each row span, in chunks of bounded size; one max-scatter of a key that orders by
-    # 1/depth (the bit pattern of a positive float orders like its value), then by lower triangle index
-    ends = np.cumsum(span)
+    # per row: the terms of 1/depth = P x + Q y + R that do not vary along it, the triangle's key bits
     tri_mask = (1 << _TRI_BITS) - 1
+    p_row, qy_row, r_row = P[t_row], Q[t_row] * yc, R[t_row]
+    low_bits = tri_mask - live[t_row]
+    # window of the buffer: the rows and columns the triangles reach
+    top, left = int(rmin.min()), int(cmin.min())
+    h, w = int(rmax.max()) - top + 1, int(cmax.max()) - left + 1
+    key_buffer = np.full(h * w, -1, dtype=np.int64)
+    # the pair at position q (counted over all rows' spans) lies in column q + shift of its row
+    ends = np.cumsum(span)
+    shift = c0 - (ends - span)
+    at_buffer = (row - top) * w - left + shift
+    centre = shift + 0.5
     start = 0
     while start < span.size:
         base = ends[start - 1] if start else 0
         stop = max(start + 1, int(np.searchsorted(ends, base + _MAX_PAIRS, side='right')))
         n = span[start:stop]
-        rsel = np.repeat(np.arange(start, stop), n)
-        px = c0[rsel] + np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-        t = t_row[rsel]
-        inv = P[t] * (px + 0.5) + Q[t] * yc[rsel] + R[t]
-        key = ((np.maximum(inv, 1e-300).view(np.int64) >> _TRI_BITS) << _TRI_BITS) | (tri_mask - live[t])
-        np.maximum.at(key_buffer, row[rsel] * width + px, key)
+        q = np.arange(base, ends[stop - 1])
+        rows_of = slice(start, stop)
+        x = q + np.repeat(centre[rows_of], n)          # the pixel centre's column, exactly px + 0.5
+        inv = np.repeat(p_row[rows_of], n) * x + np.repeat(qy_row[rows_of], n) + np.repeat(r_row[rows_of], n)
+        key = (np.maximum(inv, 1e-300).view(np.int64) & ~tri_mask) | np.repeat(low_bits[rows_of], n)
+        np.maximum.at(key_buffer, q + np.repeat(at_buffer[rows_of], n), key)
         start = stop
-    ids = np.where(key_buffer >= 0, tri_mask - (key_buffer & tri_mask), -1)
-    return ids.reshape(height, width)
+    kb = key_buffer.reshape(h, w)
+    covered = kb >= 0
+    ids[top:top + h, left:left + w][covered] = tri_mask - (kb[covered] & tri_mask)
+    return ids
 
 
 def face_normals(vertices, faces):
@@ -233,7 +275,8 @@ def _tent_taps(supersample):
 def _downsample(image, supersample):
     """Filter a supersampled (H*s, W*s[, C]) image down to (H, W[, C]) with the tent filter.
 
-    Plain strided sums (no BLAS), so the result is the same bit for bit on any machine.
+    Plain strided sums (no BLAS), so the result is the same bit for bit on any machine. The image is
+    extended by s samples at each end of an axis by repeating its edge samples.
     """
     s = supersample
     if s == 1:
@@ -241,16 +284,81 @@ def _downsample(image, supersample):
     offsets, weights = _tent_taps(s)
     for axis in (0, 1):
         n = image.shape[axis] // s
-        pad = [(0, 0)] * image.ndim
-        pad[axis] = (s, s)
-        padded = np.pad(image, pad, mode='edge')
-        out = 0.0
+        padded = _edge_padded(image, axis, s)
+        out = None
         for k, w in zip(offsets, weights):
             index = [slice(None)] * image.ndim
             index[axis] = slice(s + k, s + k + s * n, s)
-            out = out + w * padded[tuple(index)]
+            term = w * padded[tuple(index)]
+            out = term if out is None else np.add(out, term, out=out)
         image = out
     return image
+
+
+def _edge_padded(image, axis, s):
+    """np.pad(image, s along axis, mode='edge') without np.pad's overhead."""
+    length = image.shape[axis]
+    shape = list(image.shape)
+    shape[axis] += 2 * s
+    padded = np.empty(shape, dtype=image.dtype)
+    index = [slice(None)] * image.ndim
+
+    def at(part):
+        index[axis] = part
+        return tuple(index)
+    padded[at(slice(s, s + length))] = image
+    padded[at(slice(0, s))] = image[at(slice(0, 1))]
+    padded[at(slice(s + length, None))] = image[at(slice(length - 1, length))]
+    return padded
+
+
+def _window(hit, s):
+    """The sample rows and columns (y0, y1, x0, x1), whole output pixels, outside which a filtered
+    rendering is exactly zero, or None when nothing is covered.
+
+    An output pixel's tent reaches one block of s samples beyond its own on each side: the blocks
+    holding covered samples plus one block around them, clipped to the image. Filtering only the
+    window gives the same bits: where it is cut inside the image, its edge block is empty, so the
+    edge samples that padding repeats are zeros, like the neighbours they stand for.
+    """
+    rows, cols = np.flatnonzero(hit.any(axis=1)), np.flatnonzero(hit.any(axis=0))
+    if rows.size == 0:
+        return None
+    h, w = hit.shape[0] // s, hit.shape[1] // s
+    return (s * max(rows[0] // s - 1, 0), s * min(rows[-1] // s + 2, h),
+            s * max(cols[0] // s - 1, 0), s * min(cols[-1] // s + 2, w))
+
+
+def _filtered_rgba(samples, window, s, size):
+    """(size, size, 4) uint8 RGBA from the window's samples (h, w, C + 1): C colour channels (1 for
+    grey) followed by coverage (1 where a sample is covered, colour 0 where not). The colour of a partly
+    covered pixel is the mean over its covered samples (straight alpha); RGB is 0 where alpha is 0."""
+    rgba = np.zeros((size, size, 4), dtype=np.uint8)
+    if window is None:
+        return rgba
+    y0, y1, x0, x1 = window
+    filtered = _downsample(samples, s)
+    summed, coverage = filtered[..., :-1], filtered[..., -1:]
+    colour = np.divide(summed, coverage, out=np.zeros_like(summed), where=coverage > 0)
+    part = rgba[y0 // s:y1 // s, x0 // s:x1 // s]
+    part[..., :3] = np.round(np.clip(colour, 0, 1) * 255.0).astype(np.uint8)
+    part[..., 3] = np.round(np.clip(coverage[..., 0], 0, 1) * 255.0).astype(np.uint8)
+    part[part[..., 3] == 0, :3] = 0
+    return rgba
+
+
+def _window_samples(ids, s, channels):
+    """(window, flat indices of the covered samples in it (row-major, as np.nonzero orders them),
+    their triangles, a zero (h, w, channels + 1) sample array with coverage set)."""
+    window = _window(ids >= 0, s)
+    if window is None:
+        return None, None, None, None
+    y0, y1, x0, x1 = window
+    sub = ids[y0:y1, x0:x1].ravel()
+    flat = np.flatnonzero(sub >= 0)
+    samples = np.zeros((y1 - y0, x1 - x0, channels + 1))
+    samples.reshape(-1, channels + 1)[flat, channels] = 1.0
+    return window, flat, sub[flat], samples
 
 
 def render_mesh(vertices, faces, camera, albedo=0.355, supersample=3, surface=None):
@@ -263,7 +371,6 @@ def render_mesh(vertices, faces, camera, albedo=0.355, supersample=3, surface=No
     vertices = np.asarray(vertices, dtype=np.float64)
     faces = np.asarray(faces)
     ids = triangle_ids(vertices, faces, camera, supersample)
-    hit = ids >= 0
     normals = face_normals(vertices, faces)
     if surface is not None:
         return _render_surface(vertices, faces, normals, ids, camera, surface, supersample)
@@ -271,16 +378,10 @@ def render_mesh(vertices, faces, camera, albedo=0.355, supersample=3, surface=No
     view = centroids - camera.center
     view /= np.linalg.norm(view, axis=1, keepdims=True)
     grey = shade(normals, view, np.broadcast_to(np.asarray(albedo, dtype=np.float64), (len(faces),)))
-    value = np.where(hit, grey[np.maximum(ids, 0)], 0.0)
-    coverage = _downsample(hit.astype(np.float64), supersample)
-    # colour of a partly covered pixel is the mean over its covered samples (straight alpha)
-    summed = _downsample(value, supersample)
-    colour = np.divide(summed, coverage, out=np.zeros_like(summed), where=coverage > 0)
-    rgba = np.empty((camera.size, camera.size, 4), dtype=np.uint8)
-    rgba[..., :3] = np.round(np.clip(colour, 0, 1) * 255.0).astype(np.uint8)[..., None]
-    rgba[..., 3] = np.round(np.clip(coverage, 0, 1) * 255.0).astype(np.uint8)
-    rgba[rgba[..., 3] == 0, :3] = 0
-    return rgba
+    window, flat, tri, samples = _window_samples(ids, supersample, 1)
+    if window is not None:
+        samples.reshape(-1, 2)[flat, 0] = grey[tri]
+    return _filtered_rgba(samples, window, supersample, camera.size)
 
 
 def _render_surface(vertices, faces, normals, ids, camera, surface, supersample):
@@ -303,27 +404,33 @@ def render_shaded(vertices, faces, camera, shade, supersample=3):
 
 
 def _shade_samples(vertices, faces, normals, ids, camera, supersample, shade):
-    """Shade each covered sample where its ray meets its triangle, then filter to RGBA."""
-    hit = ids >= 0
-    rows, cols = np.nonzero(hit)
-    tri = ids[rows, cols]
-    big = dataclasses.replace(camera, size=camera.size * supersample, focal=camera.focal_length * supersample)
-    rays = big.pixel_rays(cols + 0.5, rows + 0.5)
-    n = normals[tri]
+    """Shade each covered sample where its ray meets its triangle, then filter to RGBA.
+
+    Only the window of the image that the mesh reaches is computed (_window); rays come from
+    per-row and per-column tables and the ray-plane numerator per face, each the same arithmetic on
+    the same numbers as per sample, so the bits are those of the plain per-sample formulas.
+    """
+    s = supersample
+    window, flat, tri, samples = _window_samples(ids, s, 3)
+    if window is None:
+        return _filtered_rgba(samples, window, s, camera.size)
+    y0, y1, x0, x1 = window
+    big = dataclasses.replace(camera, size=camera.size * s, focal=camera.focal_length * s)
+    rows, cols = np.divmod(flat, x1 - x0)
+    f, c = big.focal_length, big.size / 2.0
+    r, u, fwd = big.axes
+    # big.pixel_rays(cols + 0.5, rows + 0.5): ((col - c) r - (row - c) u) / f + fwd, normalised
+    across = (np.arange(x0, x1) + 0.5 - c)[:, None] * r
+    down = (np.arange(y0, y1) + 0.5 - c)[:, None] * u
+    rays = unit_rows((np.take(across, cols, axis=0) - np.take(down, rows, axis=0)) / f + fwd)
+    n = np.take(normals, tri, axis=0)
     denom = np.einsum('nk,nk->n', n, rays)
     safe = np.where(np.abs(denom) < 1e-12, 1e-12, denom)
-    t = np.einsum('nk,nk->n', n, vertices[faces[tri, 0]] - big.center) / safe
+    reach = np.einsum('nk,nk->n', normals, vertices[faces[:, 0]] - big.center)   # per face
+    t = np.take(reach, tri) / safe
     points = big.center + t[:, None] * rays
-    rgb = np.zeros(hit.shape + (3,))
-    rgb[rows, cols] = shade(tri, points, n, rays)
-    coverage = _downsample(hit.astype(np.float64), supersample)
-    summed = _downsample(rgb, supersample)
-    colour = np.divide(summed, coverage[..., None], out=np.zeros_like(summed), where=coverage[..., None] > 0)
-    rgba = np.empty((camera.size, camera.size, 4), dtype=np.uint8)
-    rgba[..., :3] = np.round(np.clip(colour, 0, 1) * 255.0).astype(np.uint8)
-    rgba[..., 3] = np.round(np.clip(coverage, 0, 1) * 255.0).astype(np.uint8)
-    rgba[rgba[..., 3] == 0, :3] = 0
-    return rgba
+    samples.reshape(-1, 4)[flat, :3] = shade(tri, points, n, rays)
+    return _filtered_rgba(samples, window, s, camera.size)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ albedo = ALBEDO_PER_COLOUR * colour, so a mid-grey colour of 0.78 shades like ve
 paint (1.0) comes out near white on top faces.
 """
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -46,37 +47,60 @@ class Surface:
 
 
 # ------------------------------------------------------------------------------------------ textures
-def _hash01(ix, iy, iz, seed):
-    """A deterministic value in [0, 1) per integer lattice point (a cheap integer hash, no tables)."""
-    h = (ix * 73856093) ^ (iy * 19349663) ^ (iz * 83492791) ^ (seed * 2654435761)
-    h = (h ^ (h >> 13)) * 1274126177
-    h = h ^ (h >> 16)
-    return (h & 0xFFFFFF).astype(np.float64) / float(1 << 24)
-
-
 def value_noise(points, seed=0):
-    """Smooth noise in [-1, 1] of (N, 3) points, one lattice cell per unit (trilinear, smoothstep)."""
+    """Smooth noise in [-1, 1] of (N, 3) points, one lattice cell per unit (trilinear, smoothstep).
+
+    The 8 corners of a point's cell are hashed at once from per-axis terms (the hash XORs one term
+    per axis); the trilinear sum adds the corners in the order dx, dy, dz of the plain loop.
+    """
     p = np.asarray(points, dtype=np.float64)
     base = np.floor(p)
     f = p - base
     w = f * f * (3.0 - 2.0 * f)
     i = base.astype(np.int64)
-    out = np.zeros(len(p))
+    # per axis: [weight of the lower corner, of the upper one] and the hash terms of both corners
+    weights = [(1 - w[:, a], w[:, a]) for a in range(3)]
+    terms = [np.stack([i[:, a] * m, (i[:, a] + 1) * m]) for a, m in enumerate(_HASH_MULTIPLIERS)]
+    h = terms[0][:, None, None] ^ terms[1][None, :, None] ^ terms[2][None, None, :] ^ (seed * _SEED_MULTIPLIER)
+    corner = _mix(h)
+    out = None
     for dx in (0, 1):
         for dy in (0, 1):
+            wxy = weights[0][dx] * weights[1][dy]
             for dz in (0, 1):
-                weight = ((w[:, 0] if dx else 1 - w[:, 0]) * (w[:, 1] if dy else 1 - w[:, 1])
-                          * (w[:, 2] if dz else 1 - w[:, 2]))
-                out += weight * _hash01(i[:, 0] + dx, i[:, 1] + dy, i[:, 2] + dz, seed)
+                term = wxy * weights[2][dz] * corner[dx, dy, dz]
+                out = term if out is None else np.add(out, term, out=out)
     return 2.0 * out - 1.0
 
 
+_HASH_MULTIPLIERS = (73856093, 19349663, 83492791)
+_SEED_MULTIPLIER = 2654435761
+
+
+def _mix(h):
+    """The integer hash's final mixing of XORed lattice terms, as a value in [0, 1)."""
+    h = (h ^ (h >> 13)) * 1274126177
+    h = h ^ (h >> 16)
+    return (h & 0xFFFFFF).astype(np.float64) / float(1 << 24)
+
+
 def _perpendicular(axis):
+    """Two unit vectors perpendicular to axis and to each other."""
+    return _perpendicular_of(tuple(float(c) for c in np.ravel(axis)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _perpendicular_of(axis):
+    """_perpendicular, cached per axis (read-only results): np.cross on single vectors is slow, and
+    every view of an object asks again."""
     a = np.asarray(axis, dtype=np.float64)
     helper = np.array([0.0, 1.0, 0.0]) if abs(a[1]) < 0.9 else np.array([1.0, 0.0, 0.0])
     u = np.cross(a, helper)
     u /= np.linalg.norm(u)
-    return u, np.cross(a, u)
+    v = np.cross(a, u)
+    u.setflags(write=False)
+    v.setflags(write=False)
+    return u, v
 
 
 def texture_pattern(material, points):
@@ -106,27 +130,56 @@ def shade_rgb(surface, face_ids, points, normals, view_dirs):
     faces' unit normals; view_dirs (N, 3): unit directions camera -> point. Two-sided: normals are
     flipped towards the camera, as Blender shades both sides of a face.
     """
-    n = np.where((np.einsum('nk,nk->n', normals, view_dirs) > 0)[:, None], -normals, normals)
-    diffuse = np.full(len(n), float(surface.ambient))
-    for light in surface.lights:
-        diffuse = diffuse + np.clip(n @ np.asarray(light), 0.0, None)
+    n = _towards_camera(normals, view_dirs)
+    diffuse = _diffuse(n, surface.lights, surface.ambient)
     material_of = surface.face_material[face_ids]
     rgb = np.zeros((len(n), 3))
     for k, m in enumerate(surface.materials):
         sel = np.flatnonzero(material_of == k)
         if sel.size == 0:
             continue
+        everything = sel.size == len(n)   # one material covers every sample: no gathers needed
+
+        def of(values):
+            return values if everything else np.take(values, sel, axis=0)
         albedo = ALBEDO_PER_COLOUR * np.asarray(m.colour, dtype=np.float64)
-        texture = 1.0 + m.texture_contrast * texture_pattern(m, points[sel])
-        rgb[sel] = albedo[None, :] * (diffuse[sel] * texture)[:, None]
+        shaded = of(diffuse)
+        if m.texture != 'none' and m.texture_contrast != 0.0:   # else the texture factor is exactly 1
+            shaded = shaded * (1.0 + m.texture_contrast * texture_pattern(m, of(points)))
+        colour = albedo[None, :] * shaded[:, None]
         if m.gloss > 0:
-            highlight = np.zeros(sel.size)
-            for light in surface.lights:
-                half = np.asarray(light)[None, :] - view_dirs[sel]
-                half /= np.linalg.norm(half, axis=1, keepdims=True)
-                highlight += np.clip(np.einsum('nk,nk->n', n[sel], half), 0.0, None) ** m.shininess
-            rgb[sel] += (m.gloss * highlight)[:, None]
+            highlight = _highlight(of(n), of(view_dirs), surface.lights, m.shininess)
+            colour += (m.gloss * highlight)[:, None]
+        if everything:
+            rgb = colour
+        else:
+            rgb[sel] = colour
     return np.clip(rgb, 0.0, 1.0)
+
+
+def _towards_camera(normals, view_dirs):
+    """Normals flipped where they face away from the camera (times -1.0: an exact negation)."""
+    away = np.einsum('nk,nk->n', normals, view_dirs) > 0
+    return normals * np.where(away, -1.0, 1.0)[:, None]
+
+
+def _diffuse(n, lights, ambient):
+    """ambient + sum_i max(0, n . l_i) per sample (normals already towards the camera)."""
+    diffuse = np.full(len(n), float(ambient))
+    for light in lights:
+        diffuse = diffuse + np.clip(n @ np.asarray(light), 0.0, None)
+    return diffuse
+
+
+def _highlight(n, view_dirs, lights, shininess):
+    """Blinn-Phong: sum_i max(0, n . h_i) ** shininess, h_i the unit half vector of light i and the
+    direction to the camera (shininess a number or one per sample)."""
+    from lib.rendering.render import unit_rows
+    highlight = np.zeros(len(n))
+    for light in lights:
+        half = unit_rows(np.asarray(light)[None, :] - view_dirs)
+        highlight += np.clip(np.einsum('nk,nk->n', n, half), 0.0, None) ** shininess
+    return highlight
 
 
 def rotate_light(direction, azimuth_deg, elevation_deg):
