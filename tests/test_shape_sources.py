@@ -340,6 +340,9 @@ AIRPLANE, FG = '02691156', 'usr/share/games/flightgear/'
     (FG + 'AI/Aircraft/SpaceShuttle/SpaceShuttle.ac', SKIP),
     (FG + 'AI/Aircraft/seahawk/Models/droptank.ac', SKIP),
     (FG + 'Models/Military/humvee-pickup-odrab-low-poly.ac', CAR),
+    (FG + 'Models/Maritime/Civilian/Tanker.ac', '04530566'),
+    (FG + 'Models/Maritime/Civilian/barge.ac', SKIP),                  # no bow to turn by
+    (FG + 'Models/Maritime/Misc/RedBuoy.ac', SKIP),
 ])
 def test_flightgear_rules(path, expected):
     assert flightgear.category_of_path(path, flightgear.FLIGHTGEAR_RULES) == expected
@@ -372,6 +375,6 @@ def test_crrcsim_from_a_fake_package(tmp_path):
                        'crrcsim-objects-heli': SKIP, 'crrcsim-objects-tiny': SKIP}             # rule; 18 faces
     assert os.path.isfile(os.path.join(folder, 'objects-glider', 'objects-glider.obj'))
     assert not os.path.exists(os.path.join(folder, 'objects-heli'))
-    assert not os.path.exists(os.path.join(folder, '.raw'))
+    assert os.path.isfile(tmp_path / 'shapes' / '.download' / 'crrcsim' / '.crrcsim-data_1_all.deb.extracted')
     assert 'GPL-2' in open(os.path.join(folder, 'crrcsim-data-copyright.txt')).read()
     assert 'crrcsim-objects-glider ' in open(os.path.join(folder, 'ATTRIBUTION.md')).read()

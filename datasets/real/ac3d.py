@@ -57,8 +57,8 @@ def _quoted(line):
 
 
 def read_ac(path):
-    """(materials [(r, g, b)], parts [{vertices (V,3), faces (F,3), uvs (F,3,2) or None, material,
-    texture}]) of an .ac file, in world coordinates; a ShapeSourceError names a bad file."""
+    """(materials [(r, g, b)], parts [{vertices (V,3), faces (F,3), uvs (F,3,2) or None, materials (F,),
+    texture, name}]) of an .ac file, in world coordinates; a ShapeSourceError names a bad file."""
     try:
         with open(path, encoding='latin-1') as f:
             text = f.read()
@@ -81,7 +81,7 @@ def read_ac(path):
 
 def _read_object(lines, parent_rot, parent_loc, parts):
     """Read one OBJECT (its header line already consumed) and its kids; append its polygons to parts."""
-    rot, loc = np.eye(3), np.zeros(3)
+    rot, loc, name = np.eye(3), np.zeros(3), ''
     texture, texrep, texoff = None, np.ones(2), np.zeros(2)
     vertices = np.zeros((0, 3))
     faces, uvs, mats = [], [], []
@@ -95,6 +95,8 @@ def _read_object(lines, parent_rot, parent_loc, parts):
             while taken < length:   # the data block may span lines; its newlines count too
                 taken += len(lines.lines[lines.i]) + 1
                 lines.i += 1
+        elif key == 'name':
+            name = _quoted(line)
         elif key == 'texture':
             texture = _quoted(line)
         elif key == 'texrep':
@@ -117,7 +119,8 @@ def _read_object(lines, parent_rot, parent_loc, parts):
             if faces:
                 uv = np.array(uvs) * texrep + texoff
                 parts.append({'vertices': vertices @ world_rot.T + world_loc, 'faces': np.array(faces),
-                              'uvs': uv if texture else None, 'materials': np.array(mats), 'texture': texture})
+                              'uvs': uv if texture else None, 'materials': np.array(mats), 'texture': texture,
+                              'name': name})
             for _ in range(int(words[1])):
                 if lines.at_end():   # some exporters count one kid too many; their readers stop here too
                     return
@@ -126,7 +129,7 @@ def _read_object(lines, parent_rot, parent_loc, parts):
                     lines.fail(f'expected OBJECT, got {header[:40]!r}')
                 _read_object(lines, world_rot, world_loc, parts)
             return
-        # name, crease, url, subdiv and unknown keys carry nothing the shape needs
+        # crease, url, subdiv and unknown keys carry nothing the shape needs
 
 
 def _read_surface(lines, n_vertices, faces, uvs, mats):

@@ -5,11 +5,13 @@ models with the textures beside them, convert each chosen model to OBJ + MTL + P
 ac3d.py), drop repeats of one geometry (liveries, copies), and write map.yaml + ATTRIBUTION.md.
 
 - flightgear: flightgear-data-ai (AI/Aircraft: airliners, business jets, light aircraft, fighters,
-  gliders) and flightgear-data-models (Models/Military: a Humvee). GPL-2+.
+  gliders) and flightgear-data-models (Models/Maritime: ships and sailing boats, their wake planes
+  removed; Models/Military: a Humvee). GPL-2+.
 - crrcsim: crrcsim-data (objects/: radio-controlled gliders, trainers, flying wings). GPL-2.
 
 Axes (docs/shape-sources.md says how they were checked): both are y up in their .ac files; FlightGear
-aircraft point their nose towards -x (FlightGear's body x axis points aft), CRRCsim's towards +z
+aircraft and ships point their nose or bow towards -x (FlightGear's body x axis points aft; three
+ships modelled along z are listed in FRONT_BY_FILE), CRRCsim's aircraft towards +z
 (wingspan along x). Helicopters, balloons, the Space Shuttle, lights and parts are skipped by rule.
 """
 import os
@@ -29,6 +31,8 @@ FLIGHTGEAR_RULES = [
     (r'/[Ll]ights?/|(?i:/[^/]*(lights?(?!ning)|flare|toggle|exhaust|banner|droptank|wheels)[^/]*\.ac$)|/tank\.ac$',
      SKIP),                                                    # lights and parts, not aircraft (a Lightning is)
     (r'^usr/share/games/flightgear/AI/Aircraft/.*\.ac$', 'airplane'),
+    (r'/Maritime/[^/]+/(barge|LCM6|LHA1|MaritimePrepositioningForceShip|PSC9|Trawler)\.ac$', SKIP),   # no clear bow
+    (r'^usr/share/games/flightgear/Models/Maritime/(Civilian|Military)/.*\.ac$', 'watercraft'),
     (r'^usr/share/games/flightgear/Models/Military/humvee.*\.ac$', 'car'),
 ]
 CRRCSIM_RULES = [
@@ -38,10 +42,18 @@ CRRCSIM_RULES = [
     (r'^usr/share/games/crrcsim/objects/.*\.ac$', 'airplane'),
 ]
 
+# Ships modelled along z instead of FlightGear's x, by the bow's axis: the narrower end of the hull
+# (widths over the last 8 % of the length at each end: 9.5 vs 15.5 m, 3.7 vs 6.1, 33.7 vs 46.6)
+FRONT_BY_FILE = {'LargeFerry.ac': '-z', 'MerchantLivestockCarrier.ac': '-z', 'Carrier_A01.ac': '-z'}
+# Parts that are not the object: the wake planes drawn on the water around FlightGear's ships
+NOT_THE_OBJECT = re.compile(r'(?i)wake')
+
 SOURCES = {
     'flightgear': {
         'packages': ['flightgear-data-ai', 'flightgear-data-models'],
-        'folders': ['usr/share/games/flightgear/AI/Aircraft/', 'usr/share/games/flightgear/Models/Military/'],
+        'folders': ['usr/share/games/flightgear/AI/Aircraft/', 'usr/share/games/flightgear/Models/Military/',
+                    'usr/share/games/flightgear/Models/Maritime/Civilian/',
+                    'usr/share/games/flightgear/Models/Maritime/Military/'],
         'rules': FLIGHTGEAR_RULES, 'up': '+y', 'front': '-x',
         'terms': 'GPL-2+ (Curtis L. Olson and the FlightGear contributors; debian/copyright of flightgear-data)',
         'title': 'FlightGear AI aircraft and models (Debian flightgear-data-ai, flightgear-data-models)',
@@ -106,19 +118,25 @@ def fetch(name, out, debs=None, progress=True):
     spec = SOURCES[name]
     final = os.path.join(out, name)
     staging = final + '.partial'
-    raw = os.path.join(staging, '.raw')
     if os.path.exists(staging):
         shutil.rmtree(staging)
-    os.makedirs(raw)
+    os.makedirs(staging)
+    # the packages' files, extracted once into <out>/.download/<name>/ (a rerun, e.g. after a rule
+    # change, converts again without decompressing 400 MB; delete the folder to reclaim the space)
+    raw = os.path.join(out, '.download', name)
     copyrights = []
     for package in spec['packages']:
         deb = (debs or {}).get(package) or download_deb(package, os.path.join(out, '.download'))
         copyright_path = f'usr/share/doc/{package}/copyright'
-        deb_extract(deb, lambda p: p.startswith(tuple(spec['folders'])) or p == copyright_path, raw)
+        done = os.path.join(raw, f'.{os.path.basename(deb)}.extracted')
+        if not os.path.isfile(done):
+            deb_extract(deb, lambda p: p.startswith(tuple(spec['folders'])) or p == copyright_path, raw)
+            atomic_write_text(done, ' '.join(spec['folders']) + '\n')
         if os.path.isfile(os.path.join(raw, copyright_path)):
             copyrights.append((package, open(os.path.join(raw, copyright_path), encoding='utf-8').read()))
-    models = sorted(os.path.relpath(os.path.join(here, f), raw)
-                    for here, _, files in os.walk(raw) for f in files if f.endswith('.ac'))
+    models = sorted(os.path.relpath(os.path.join(here, f), raw) for here, _, files in os.walk(raw)
+                    for f in files if f.endswith('.ac') and os.path.relpath(here, raw).startswith(tuple(
+                        folder.rstrip('/') for folder in spec['folders'])))
     if not models:
         raise ShapeSourceError(f'{name}: no AC3D model in {", ".join(spec["packages"])}')
     entries, seen = [], {}
@@ -136,6 +154,9 @@ def fetch(name, out, debs=None, progress=True):
         except ShapeSourceError as e:
             entry['synset'], entry['comment'] = SKIP, f'{rel}: skipped, {e}'
             continue
+        parts = [p for p in parts if not NOT_THE_OBJECT.search(f'{p["name"]} {p["texture"] or ""}')]
+        if os.path.basename(rel) in FRONT_BY_FILE:
+            entry['up'], entry['front'] = spec['up'], FRONT_BY_FILE[os.path.basename(rel)]
         faces = sum(len(p['faces']) for p in parts)
         key = ac3d.geometry_key(parts)
         if faces < MIN_FACES:
@@ -149,7 +170,6 @@ def fetch(name, out, debs=None, progress=True):
                                      os.path.join(staging, stem, stem + '.obj'))
             if missing:
                 entry['comment'] += f' (texture not found, colours only: {", ".join(sorted(set(missing)))})'
-    shutil.rmtree(raw)
     for package, text in copyrights:
         atomic_write_text(os.path.join(staging, f'{package}-copyright.txt'), text)
     header = (f'{spec["title"]}, written by ./run.sh get-shapes {name}.\n'
