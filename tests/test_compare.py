@@ -133,7 +133,7 @@ def test_tables_show_mean_and_spread_over_seeds(tmp_path, monkeypatch):
     # Res3D-GRU-3: 5 views 0.60 / 0.62 / 0.64 -> 0.620 ± 0.020; 1 view 0.1 lower; loss 0.1 each seed
     assert ('| Res3D-GRU-3 | 0,1,2 | 0.100 ± 0.000 | 0.520 ± 0.020 | 0.545 ± 0.020 | 0.570 ± 0.020 | '
             '0.595 ± 0.020 | 0.620 ± 0.020 | 0.080 | 0.634 |') in text
-    assert "Spread of the five networks' 5-view IoU (mean over seeds): 0.200" in text
+    assert "Spread of the 5 networks' 5-view IoU (mean over seeds): 0.200" in text
     assert '`./run.sh compare --protocol cpu2 --seeds 0,1,2`' in text
     # every pair differs by the same amount in every seed: zero spread, the claim holds
     assert '| GRU beats LSTM (3x3x3 kernel) | 3D-GRU-3 - 3D-LSTM-3 | 0: +0.070, 1: +0.070, 2: +0.070 | +0.070 |' in text
@@ -172,6 +172,10 @@ def test_commit_takes_only_the_results_files(tmp_path):
 ])
 def test_claim_verdicts(differences, verdict):
     assert paired_verdict(differences)[0] == verdict
+
+
+def test_a_difference_that_rounds_to_zero_is_shown_without_a_sign_flip():
+    assert table1_report.signed(-0.0004) == '+0.000' and table1_report.signed(-0.0123) == '-0.012'
 
 
 def test_claim_needs_two_thirds_of_the_seeds_on_its_side():

@@ -43,9 +43,9 @@ def paired_verdict(differences):
     needed = math.ceil(2 * n / 3)
     positive, negative = int(np.sum(d > 0)), int(np.sum(d < 0))
     if mean > 0 and mean > spread and positive >= needed:
-        return HOLDS, f'mean {mean:+.3f} > spread {spread:.3f}; positive in {positive} of {n} seeds'
+        return HOLDS, f'mean {mean:.3f} > spread {spread:.3f}; positive in {positive} of {n} seeds'
     if mean < 0 and -mean > spread and negative >= needed:
-        return DOES_NOT_HOLD, f'mean {mean:+.3f}, |mean| > spread {spread:.3f}; negative in {negative} of {n} seeds'
+        return DOES_NOT_HOLD, f'mean {mean:.3f}, |mean| > spread {spread:.3f}; negative in {negative} of {n} seeds'
     if abs(mean) <= spread:
         return TOO_CLOSE, f'|mean| {abs(mean):.3f} <= spread {spread:.3f}'
     return TOO_CLOSE, f'same sign in only {max(positive, negative)} of {n} seeds (needs {needed})'

@@ -104,6 +104,11 @@ def _runs_of(results, part=None):
     return out
 
 
+def signed(x):
+    """+0.012 / -0.012, and +0.000 for a value that rounds to zero (never -0.000)."""
+    return f'{round(float(x), 3) + 0.0:+.3f}'
+
+
 def mean_spread(values):
     """'mean ± sample standard deviation' over seeds (one seed: the value alone)."""
     v = np.asarray(values, float)
@@ -158,7 +163,7 @@ def _validation_table(results):
     for net, runs in curves.items():
         mean = {i: float(np.mean([c[i] for c in runs])) for i in iterations}
         lines.append(f"| {TABLE1[net]['paper_name']} | " + ' | '.join(f'{mean[i]:.3f}' for i in iterations)
-                     + f' | {mean[last] - mean[before]:+.3f} |')
+                     + f' | {signed(mean[last] - mean[before])} |')
     return lines
 
 
@@ -180,10 +185,11 @@ def markdown(results):
                      f"{r.get('machine', '?')} | {commits} | `{r.get('command', '?')}` |")
     lines += ['', f"## Test split: {first['dataset']}, {first['n_models']} models (mean over categories)", '']
     lines += _table(test, with_paper=True)
-    low, high, span = _span(test)
-    lines += ['', f"Spread of the five networks' 5-view IoU (mean over seeds): {span:.3f} "
-                  f"({TABLE1[low]['paper_name']} lowest, {TABLE1[high]['paper_name']} highest).",
-              '', 'The paper\'s Res3D-GRU-3 by views (ShapeNet): ' +
+    if len(test) > 1:
+        low, high, span = _span(test)
+        lines += ['', f"Spread of the {len(test)} networks' 5-view IoU (mean over seeds): {span:.3f} "
+                      f"({TABLE1[low]['paper_name']} lowest, {TABLE1[high]['paper_name']} highest)."]
+    lines += ['', 'The paper\'s Res3D-GRU-3 by views (ShapeNet): ' +
               ', '.join(f'{RES_GRU_3_BY_VIEWS[n]:.3f}' for n in range(1, 6)) + '.']
     if real:
         r0 = next(iter(next(iter(real.values())).values()))
@@ -196,10 +202,10 @@ def markdown(results):
               'Not tuned toward the paper.', '',
               '| claim | comparison | per seed | mean | spread | verdict | why |', '|---|---|---|---|---|---|---|']
     for c in results['claims']:
-        per_seed = ', '.join(f'{s}: {d:+.3f}' for s, d in zip(c['seeds'], c['differences']))
+        per_seed = ', '.join(f'{s}: {signed(d)}' for s, d in zip(c['seeds'], c['differences']))
         spread = '-' if c['spread'] is None else f"{c['spread']:.3f}"
         why = c['reason'] + (f"; the mean curve falls {', '.join(c['falls'])}" if c.get('falls') else '')
-        lines.append(f"| {c['claim']} | {c['comparison']} | {per_seed} | {c['mean']:+.3f} | {spread} | "
+        lines.append(f"| {c['claim']} | {c['comparison']} | {per_seed} | {signed(c['mean'])} | {spread} | "
                      f"**{c['verdict']}** | {why} |")
     lines += _validation_table(results)
     categories = sorted(first['per_category'])
