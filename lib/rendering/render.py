@@ -19,6 +19,8 @@ import functools
 
 import numpy as np
 
+from lib.rendering.filtering import Samples, downsample
+
 MAX_CAMERA_DIST = 1.75       # distance of the camera at distance ratio 1 (the original's renderer)
 LENS_MM, SENSOR_MM = 35.0, 32.0   # Blender's default camera; the metadata's "fov 25" is never applied
 IMAGE_SIZE = 137             # side of the ShapeNet renderings
@@ -258,109 +260,6 @@ def shade(normals, view_dirs, albedo):
     return np.clip(albedo * light, 0.0, 1.0)
 
 
-def _tent_taps(supersample):
-    """Offsets and weights of a tent filter of radius one output pixel over the samples of a pixel.
-
-    Partly transparent edge pixels are 0.23 of the foreground of the real renderings (Blender filters
-    over 1.5 px); a box filter over each pixel gives 0.12 on the same silhouettes, the tent 0.19 with
-    3x3 samples and 0.23 with 4x4.
-    """
-    s = supersample
-    k = np.arange(-s, 2 * s)
-    w = np.clip(1.0 - np.abs((k + 0.5) / s - 0.5), 0.0, None)
-    keep = w > 0
-    return k[keep], w[keep] / w[keep].sum()
-
-
-def _downsample(image, supersample):
-    """Filter a supersampled (H*s, W*s[, C]) image down to (H, W[, C]) with the tent filter.
-
-    Plain strided sums (no BLAS), so the result is the same bit for bit on any machine. The image is
-    extended by s samples at each end of an axis by repeating its edge samples.
-    """
-    s = supersample
-    if s == 1:
-        return image
-    offsets, weights = _tent_taps(s)
-    for axis in (0, 1):
-        n = image.shape[axis] // s
-        padded = _edge_padded(image, axis, s)
-        out = None
-        for k, w in zip(offsets, weights):
-            index = [slice(None)] * image.ndim
-            index[axis] = slice(s + k, s + k + s * n, s)
-            term = w * padded[tuple(index)]
-            out = term if out is None else np.add(out, term, out=out)
-        image = out
-    return image
-
-
-def _edge_padded(image, axis, s):
-    """np.pad(image, s along axis, mode='edge') without np.pad's overhead."""
-    length = image.shape[axis]
-    shape = list(image.shape)
-    shape[axis] += 2 * s
-    padded = np.empty(shape, dtype=image.dtype)
-    index = [slice(None)] * image.ndim
-
-    def at(part):
-        index[axis] = part
-        return tuple(index)
-    padded[at(slice(s, s + length))] = image
-    padded[at(slice(0, s))] = image[at(slice(0, 1))]
-    padded[at(slice(s + length, None))] = image[at(slice(length - 1, length))]
-    return padded
-
-
-def _window(hit, s):
-    """The sample rows and columns (y0, y1, x0, x1), whole output pixels, outside which a filtered
-    rendering is exactly zero, or None when nothing is covered.
-
-    An output pixel's tent reaches one block of s samples beyond its own on each side: the blocks
-    holding covered samples plus one block around them, clipped to the image. Filtering only the
-    window gives the same bits: where it is cut inside the image, its edge block is empty, so the
-    edge samples that padding repeats are zeros, like the neighbours they stand for.
-    """
-    rows, cols = np.flatnonzero(hit.any(axis=1)), np.flatnonzero(hit.any(axis=0))
-    if rows.size == 0:
-        return None
-    h, w = hit.shape[0] // s, hit.shape[1] // s
-    return (s * max(rows[0] // s - 1, 0), s * min(rows[-1] // s + 2, h),
-            s * max(cols[0] // s - 1, 0), s * min(cols[-1] // s + 2, w))
-
-
-def _filtered_rgba(samples, window, s, size):
-    """(size, size, 4) uint8 RGBA from the window's samples (h, w, C + 1): C colour channels (1 for
-    grey) followed by coverage (1 where a sample is covered, colour 0 where not). The colour of a partly
-    covered pixel is the mean over its covered samples (straight alpha); RGB is 0 where alpha is 0."""
-    rgba = np.zeros((size, size, 4), dtype=np.uint8)
-    if window is None:
-        return rgba
-    y0, y1, x0, x1 = window
-    filtered = _downsample(samples, s)
-    summed, coverage = filtered[..., :-1], filtered[..., -1:]
-    colour = np.divide(summed, coverage, out=np.zeros_like(summed), where=coverage > 0)
-    part = rgba[y0 // s:y1 // s, x0 // s:x1 // s]
-    part[..., :3] = np.round(np.clip(colour, 0, 1) * 255.0).astype(np.uint8)
-    part[..., 3] = np.round(np.clip(coverage[..., 0], 0, 1) * 255.0).astype(np.uint8)
-    part[part[..., 3] == 0, :3] = 0
-    return rgba
-
-
-def _window_samples(ids, s, channels):
-    """(window, flat indices of the covered samples in it (row-major, as np.nonzero orders them),
-    their triangles, a zero (h, w, channels + 1) sample array with coverage set)."""
-    window = _window(ids >= 0, s)
-    if window is None:
-        return None, None, None, None
-    y0, y1, x0, x1 = window
-    sub = ids[y0:y1, x0:x1].ravel()
-    flat = np.flatnonzero(sub >= 0)
-    samples = np.zeros((y1 - y0, x1 - x0, channels + 1))
-    samples.reshape(-1, channels + 1)[flat, channels] = 1.0
-    return window, flat, sub[flat], samples
-
-
 def render_mesh(vertices, faces, camera, albedo=0.355, supersample=3, surface=None):
     """137x137 RGBA uint8 rendering of a mesh like the ShapeNet renderings: flat-shaded, antialiased
     edges, transparent background (RGB 0 where alpha is 0).
@@ -378,18 +277,20 @@ def render_mesh(vertices, faces, camera, albedo=0.355, supersample=3, surface=No
     view = centroids - camera.center
     view /= np.linalg.norm(view, axis=1, keepdims=True)
     grey = shade(normals, view, np.broadcast_to(np.asarray(albedo, dtype=np.float64), (len(faces),)))
-    window, flat, tri, samples = _window_samples(ids, supersample, 1)
-    if window is not None:
-        samples.reshape(-1, 2)[flat, 0] = grey[tri]
-    return _filtered_rgba(samples, window, supersample, camera.size)
+    hits = Samples(ids, supersample, 1)
+    hits.set_colour(grey[hits.tri])
+    return hits.rgba(camera.size)
 
 
 def _render_surface(vertices, faces, normals, ids, camera, surface, supersample):
     """render_mesh with materials: each covered sample is shaded at the point where its ray meets
     its triangle (textures are functions of that world point), then filtered like the grey path."""
-    from lib.rendering.shading import shade_rgb
-    return _shade_samples(vertices, faces, normals, ids, camera, supersample,
-                          lambda tri, points, n, rays: shade_rgb(surface, tri, points, n, rays))
+    from lib.rendering.shading import shade_surface
+    hits = Samples(ids, supersample, 3)
+    if hits.box is not None:
+        n, rays, denom, points_at = _hit_geometry(vertices, faces, normals, hits, camera)
+        hits.set_colour(shade_surface(surface, hits.tri, n, rays, denom > 0, points_at))
+    return hits.rgba(camera.size)
 
 
 def render_shaded(vertices, faces, camera, shade, supersample=3):
@@ -400,37 +301,42 @@ def render_shaded(vertices, faces, camera, shade, supersample=3):
     vertices = np.asarray(vertices, dtype=np.float64)
     faces = np.asarray(faces)
     ids = triangle_ids(vertices, faces, camera, supersample)
-    return _shade_samples(vertices, faces, face_normals(vertices, faces), ids, camera, supersample, shade)
+    hits = Samples(ids, supersample, 3)
+    if hits.box is not None:
+        n, rays, _, points_at = _hit_geometry(vertices, faces, face_normals(vertices, faces), hits, camera)
+        hits.set_colour(shade(hits.tri, points_at(None), n, rays))
+    return hits.rgba(camera.size)
 
 
-def _shade_samples(vertices, faces, normals, ids, camera, supersample, shade):
-    """Shade each covered sample where its ray meets its triangle, then filter to RGBA.
+def _hit_geometry(vertices, faces, normals, hits, camera):
+    """Per covered sample: its triangle's normal n, the unit ray camera -> sample (the supersampled
+    camera's pixel_rays at the sample centre), n . ray, and points_at(sel): the world points where the
+    rays of samples sel (None: all) meet their triangles.
 
-    Only the window of the image that the mesh reaches is computed (_window); rays come from
-    per-row and per-column tables and the ray-plane numerator per face, each the same arithmetic on
-    the same numbers as per sample, so the bits are those of the plain per-sample formulas.
+    Rays come from per-row and per-column tables, the ray-plane numerator per face, and points only
+    when asked for: the same arithmetic on the same numbers as per sample, so the same bits.
     """
-    s = supersample
-    window, flat, tri, samples = _window_samples(ids, s, 3)
-    if window is None:
-        return _filtered_rgba(samples, window, s, camera.size)
-    y0, y1, x0, x1 = window
+    s = hits.s
     big = dataclasses.replace(camera, size=camera.size * s, focal=camera.focal_length * s)
-    rows, cols = np.divmod(flat, x1 - x0)
+    y0, y1, x0, x1 = hits.box
     f, c = big.focal_length, big.size / 2.0
     r, u, fwd = big.axes
-    # big.pixel_rays(cols + 0.5, rows + 0.5): ((col - c) r - (row - c) u) / f + fwd, normalised
+    # ((col - c) r - (row - c) u) / f + fwd at the sample centres (col, row) + 0.5, normalised
     across = (np.arange(x0, x1) + 0.5 - c)[:, None] * r
     down = (np.arange(y0, y1) + 0.5 - c)[:, None] * u
-    rays = unit_rows((np.take(across, cols, axis=0) - np.take(down, rows, axis=0)) / f + fwd)
-    n = np.take(normals, tri, axis=0)
+    rays = unit_rows((np.take(across, hits.cols, axis=0) - np.take(down, hits.rows, axis=0)) / f + fwd)
+    n = np.take(normals, hits.tri, axis=0)
     denom = np.einsum('nk,nk->n', n, rays)
     safe = np.where(np.abs(denom) < 1e-12, 1e-12, denom)
     reach = np.einsum('nk,nk->n', normals, vertices[faces[:, 0]] - big.center)   # per face
-    t = np.take(reach, tri) / safe
-    points = big.center + t[:, None] * rays
-    samples.reshape(-1, 4)[flat, :3] = shade(tri, points, n, rays)
-    return _filtered_rgba(samples, window, s, camera.size)
+    t = np.take(reach, hits.tri) / safe
+    centre = big.center
+
+    def points_at(sel):
+        if sel is None:
+            return centre + t[:, None] * rays
+        return centre + np.take(t, sel)[:, None] * np.take(rays, sel, axis=0)
+    return n, rays, denom, points_at
 
 
 # ------------------------------------------------------------------------------------------------
@@ -539,7 +445,7 @@ def render_voxel_preview(grid, size=256, threshold=0.4, azimuth=PREVIEW_AZIMUTH,
         value = value * _edge_darkening(cam, s, ids, hit, vertices, faces, axes, n, grid.shape)
     rgb = np.clip(value[..., None] * np.asarray(color, dtype=np.float64), 0, 1) * 255.0
     rgb = np.where(hit[..., None], rgb, np.asarray(background, dtype=np.float64))
-    return np.round(np.clip(_downsample(rgb, s), 0, 255)).astype(np.uint8)
+    return np.round(np.clip(downsample(rgb, s), 0, 255)).astype(np.uint8)
 
 
 def _framing_camera(extent, azimuth, elevation, size, margin=0.04):

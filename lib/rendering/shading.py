@@ -130,7 +130,16 @@ def shade_rgb(surface, face_ids, points, normals, view_dirs):
     faces' unit normals; view_dirs (N, 3): unit directions camera -> point. Two-sided: normals are
     flipped towards the camera, as Blender shades both sides of a face.
     """
-    n = _towards_camera(normals, view_dirs)
+    away = np.einsum('nk,nk->n', normals, view_dirs) > 0
+    return shade_surface(surface, face_ids, normals, view_dirs, away,
+                         lambda sel: points if sel is None else np.take(points, sel, axis=0))
+
+
+def shade_surface(surface, face_ids, normals, view_dirs, away, points_at):
+    """shade_rgb for a renderer that has already computed away (normals . view_dirs > 0: the face
+    is seen from behind) and gives the world points as points_at(sel) (the samples sel, None for
+    all), which is asked only for textured materials."""
+    n = normals * np.where(away, -1.0, 1.0)[:, None]   # towards the camera; times -1.0 is exact
     diffuse = _diffuse(n, surface.lights, surface.ambient)
     material_of = surface.face_material[face_ids]
     rgb = np.zeros((len(n), 3))
@@ -145,7 +154,8 @@ def shade_rgb(surface, face_ids, points, normals, view_dirs):
         albedo = ALBEDO_PER_COLOUR * np.asarray(m.colour, dtype=np.float64)
         shaded = of(diffuse)
         if m.texture != 'none' and m.texture_contrast != 0.0:   # else the texture factor is exactly 1
-            shaded = shaded * (1.0 + m.texture_contrast * texture_pattern(m, of(points)))
+            points = points_at(None if everything else sel)
+            shaded = shaded * (1.0 + m.texture_contrast * texture_pattern(m, points))
         colour = albedo[None, :] * shaded[:, None]
         if m.gloss > 0:
             highlight = _highlight(of(n), of(view_dirs), surface.lights, m.shininess)
@@ -155,12 +165,6 @@ def shade_rgb(surface, face_ids, points, normals, view_dirs):
         else:
             rgb[sel] = colour
     return np.clip(rgb, 0.0, 1.0)
-
-
-def _towards_camera(normals, view_dirs):
-    """Normals flipped where they face away from the camera (times -1.0: an exact negation)."""
-    away = np.einsum('nk,nk->n', normals, view_dirs) > 0
-    return normals * np.where(away, -1.0, 1.0)[:, None]
 
 
 def _diffuse(n, lights, ambient):
