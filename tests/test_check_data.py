@@ -3,6 +3,7 @@ import shutil
 import subprocess
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from lib.binvox_rw import encode_binvox
@@ -14,6 +15,7 @@ def check_data(root):
                           text=True, timeout=300)
 
 
+@pytest.mark.slow   # ./run.sh check-data in subprocesses
 def test_good_tree_passes(make_dataset_tree):
     root = make_dataset_tree(models_per_category=3)
     result = check_data(root)
@@ -22,6 +24,7 @@ def test_good_tree_passes(make_dataset_tree):
         f'check-data: 9 models in 3 categories under {root}: 0 bad, all good']
 
 
+@pytest.mark.slow   # ./run.sh check-data in subprocesses
 def test_corrupted_copy_lists_every_bad_model(make_dataset_tree):
     root = make_dataset_tree(models_per_category=4)
     render, vox = root / 'ShapeNetRendering', root / 'ShapeNetVox32'
@@ -66,6 +69,7 @@ def test_missing_root_is_one_error_line(tmp_path):
     assert last_line == f'error: dataset root {tmp_path / "nowhere"} does not exist'
 
 
+@pytest.mark.slow   # ./run.sh check-data in subprocesses
 def test_a_missing_voxel_category_folder_lists_each_of_its_models(make_dataset_tree):
     root = make_dataset_tree(models_per_category=3)
     shutil.rmtree(root / 'ShapeNetVox32' / '02828884')
@@ -77,6 +81,7 @@ def test_a_missing_voxel_category_folder_lists_each_of_its_models(make_dataset_t
         assert f'{root}/ShapeNetVox32/02828884/{model}/model.binvox: voxel file missing' in lines
 
 
+@pytest.mark.slow   # ./run.sh check-data in subprocesses
 def test_generated_dataset_passes_and_a_corrupted_copy_fails(tmp_path):
     from datasets.embedded.generator import generate_dataset
     root = tmp_path / 'embedded'

@@ -90,6 +90,7 @@ def test_appearance_compares_the_real_categories_weighted_like_the_real_models(t
     assert tree_appearance(str(gen), category_weights={BENCH: 1})['dark_share'] == 1.0
 
 
+@pytest.mark.slow   # ./run.sh in subprocesses, TensorFlow loaded each time
 def test_coverage_command_on_the_real_sample(shapenet_sample, tmp_path):
     gen = tmp_path / 'generated'
     generate_dataset(gen, 2, seed=0, workers=1, synsets=['02691156', BENCH, CHAIR], progress=False)
@@ -122,6 +123,7 @@ def test_coverage_command_errors_are_one_line(tmp_path):
     assert result.returncode != 0 and 'no ShapeNetVox32' in result.stderr and 'Traceback' not in result.stderr
 
 
+@pytest.mark.slow   # ./run.sh in subprocesses, TensorFlow loaded each time
 def test_test_split_all_evaluates_a_small_real_folder_whole(shapenet_sample, tmp_path):
     weights = REPO / 'experiments' / 'results' / 'cpu_default' / 'res_gru_3.weights.h5'
     real = tmp_path / 'real'

@@ -103,6 +103,7 @@ def _check_outputs(out):
             im.verify()
 
 
+@pytest.mark.slow   # ./run.sh in subprocesses, TensorFlow loaded each time
 def test_demo_on_real_renderings_and_odd_inputs(tiny_weights, chair_views, tmp_path):
     three = chair_views[:3]
     result = _run_demo(three, tiny_weights, tmp_path / 'real', _median_threshold(tiny_weights, three))
@@ -123,6 +124,7 @@ def test_demo_on_real_renderings_and_odd_inputs(tiny_weights, chair_views, tmp_p
             assert im.size[0] > im.size[1] * (len(images) / 2) * 0.8   # one column per view
 
 
+@pytest.mark.slow   # ./run.sh in subprocesses, TensorFlow loaded each time
 def test_demo_errors_are_one_line(tiny_weights, tmp_path, chair_views):
     bad = tmp_path / 'broken.png'
     bad.write_bytes(b'\x89PNG\r\n\x1a\n garbage')
@@ -143,6 +145,7 @@ def test_demo_errors_are_one_line(tiny_weights, tmp_path, chair_views):
 DEMO_VIEWS = [REPO / 'experiments' / 'demo' / f'chair_{i:02d}.png' for i in range(3)]
 
 
+@pytest.mark.slow   # ./run.sh in subprocesses, TensorFlow loaded each time
 def test_demo_with_the_shipped_weights_from_another_folder(tmp_path):
     # paths on the command line are the caller's, not the repository's
     (tmp_path / 'photos').mkdir()
@@ -158,6 +161,7 @@ def test_demo_with_the_shipped_weights_from_another_folder(tmp_path):
     assert 300 < occupied < 8000, occupied
 
 
+@pytest.mark.slow   # ./run.sh in subprocesses, TensorFlow loaded each time
 def test_the_readme_python_example_runs_as_written():
     import re
     import sys

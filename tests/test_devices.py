@@ -43,6 +43,7 @@ def test_this_machine_has_no_gpu_for_the_suite_backend():
     assert resolve_jit_compile('auto') is False   # the default: what every CPU run here used
 
 
+@pytest.mark.slow   # trains a step in fp16 and resumes
 def test_float16_trains_with_loss_scaling_and_its_checkpoint_resumes(tmp_path):
     import keras
     from lib.config import get_default_config

@@ -91,6 +91,7 @@ def single_device(shapenet_sample, tmp_path_factory):
     return root, cfg, out
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_mirrored_over_two_devices_equals_one_device_and_resumes(single_device, tmp_path):
     root, cfg, reference = single_device
     out = tmp_path / 'mirrored'
@@ -111,6 +112,7 @@ def test_mirrored_over_two_devices_equals_one_device_and_resumes(single_device, 
     assert metric == pytest.approx(losses(reference)[4], abs=TOLERANCE)
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_run_sh_train_mirrored_as_the_issue_writes_it(single_device, tmp_path):
     # `./run.sh train --set TRAIN.STRATEGY mirrored` itself, on this machine's devices (one CPU here)
     root, cfg, reference = single_device
@@ -133,6 +135,7 @@ def free_ports(n):
             s.close()
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_two_workers_make_one_checkpoint_equal_to_one_device(single_device, tmp_path):
     root, cfg, reference = single_device
     out = tmp_path / 'multi_worker'

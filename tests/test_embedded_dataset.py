@@ -44,6 +44,7 @@ def _models(root):
     return sorted((p.parent.name, p.name) for p in (root / 'ShapeNetVox32').glob('*/*'))
 
 
+@pytest.mark.slow   # generates and renders every category
 def test_every_category_is_generated_in_the_shapenet_layout(one_per_category):
     root = one_per_category
     assert sorted(BUILDERS) == sorted(CATEGORY_NAMES)
@@ -140,6 +141,7 @@ def test_each_builder_varies_its_objects():
         assert max(sizes) >= 3, synset          # and is made of several parts
 
 
+@pytest.mark.slow   # generates and renders every category
 def test_every_category_has_its_parts():
     # each object is recognisable as its category: the parts the issue names, read off its voxels
     # (tests/shape_checks.py); other seeds than the shipped dataset's
@@ -320,6 +322,7 @@ VERSION_1_DIGESTS = {
 }
 
 
+@pytest.mark.slow   # generates and renders every category
 def test_version_1_is_byte_identical_to_the_first_generator():
     import hashlib
     from datasets.embedded.generator import make_model
@@ -333,6 +336,7 @@ def test_version_1_is_byte_identical_to_the_first_generator():
         assert h.hexdigest()[:16] == want, CATEGORY_NAMES[synset]
 
 
+@pytest.mark.slow   # generates and renders every category
 def test_version_2_renderings_are_coloured_and_version_1_grey():
     from datasets.embedded.generator import make_model
     coloured = {}

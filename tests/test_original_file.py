@@ -57,6 +57,7 @@ def test_a_planted_payload_never_runs_in_the_reader(tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.slow   # writes and converts a full-size weights file
 def test_a_planted_payload_never_runs_in_convert(tmp_path):
     marker, files = _planted_files(tmp_path)
     for path in files:

@@ -50,6 +50,7 @@ def tiny_run(make_dataset_tree, tmp_path):
     return root, cfg
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_train_survives_sigkill_mid_save_and_resumes_exactly(tiny_run, tmp_path):
     root, cfg = tiny_run
     out = tmp_path / 'run'
@@ -125,6 +126,7 @@ def test_train_survives_sigkill_mid_save_and_resumes_exactly(tiny_run, tmp_path)
     assert json.loads((tmp_path / 'report2' / 'results.json').read_text())['mean_over_models'] == results['mean_over_models']
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_loss_above_the_limit_stops_with_a_clear_message(tiny_run, tmp_path):
     root, cfg = tiny_run
     out = tmp_path / 'diverged'
@@ -135,6 +137,7 @@ def test_loss_above_the_limit_stops_with_a_clear_message(tiny_run, tmp_path):
     assert not (out / 'res_gru_3.weights.h5').exists()
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_resuming_with_another_config_is_refused(tiny_run, tmp_path):
     root, cfg = tiny_run
     out = tmp_path / 'run'
@@ -146,6 +149,7 @@ def test_resuming_with_another_config_is_refused(tiny_run, tmp_path):
     assert longer.returncode == 0 and '(iteration 2 of 4)' in longer.stdout
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_non_finite_training_stops_keeping_the_last_good_checkpoint(tiny_run, tmp_path):
     # a learning rate of 1e30 blows the weights up after the first update
     root, cfg = tiny_run
@@ -164,6 +168,7 @@ def test_non_finite_training_stops_keeping_the_last_good_checkpoint(tiny_run, tm
     assert not (out / 'res_gru_3.weights.h5').exists()
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_training_starts_from_given_weights(tiny_run, tmp_path):
     import numpy as np
     root, cfg = tiny_run
@@ -190,6 +195,7 @@ def test_training_starts_from_given_weights(tiny_run, tmp_path):
     assert last.startswith('error: ') and 'gru_3' in last and 'res_gru_3' in last
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_first_train_without_data_generates_the_embedded_dataset(tmp_path):
     cfg = tmp_path / 'tiny.yaml'
     cfg.write_text(TINY_CFG)
@@ -208,6 +214,7 @@ def test_first_train_without_data_generates_the_embedded_dataset(tmp_path):
     assert 'Generating' not in again.stderr
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_a_dataset_that_cannot_be_loaded_stops_training_in_one_line(tiny_run, tmp_path):
     root, cfg = tiny_run
     for voxels in root.glob('ShapeNetVox32/*/*/model.binvox'):
@@ -246,6 +253,7 @@ def _rows(path):
     return path.read_text().split('\n')[1:-1]
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_resume_cuts_the_log_back_and_falls_back_past_a_damaged_checkpoint(tiny_run, tmp_path):
     root, cfg = tiny_run
     out = tmp_path / 'run'
@@ -273,6 +281,7 @@ def test_resume_cuts_the_log_back_and_falls_back_past_a_damaged_checkpoint(tiny_
     assert [int(r.split(',')[0]) for r in _rows(out / 'validation.csv')] == [4, 6]
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_a_second_run_into_the_same_folder_is_refused(tiny_run, tmp_path):
     import sys
     root, cfg = tiny_run
