@@ -69,7 +69,6 @@ _DEFAULTS = {
         'HIDDEN_CHANNELS': 128,  # channels of the recurrent state
         'WIDTH': 1.0,            # multiplies every channel count (hidden state included); 1.0 = paper
         # How the network is computed (same weights, same results within float rounding):
-        'FAST_PATH': True,       # no products with unpooling's zeros; False = the literal reference
         # or 'mixed_bfloat16' / 'mixed_float16' (encoder/decoder in 16 bits; state, loss float32;
         # float16 trains with dynamic loss scaling)
         'PRECISION': 'float32',
@@ -89,7 +88,6 @@ _DEFAULTS = {
         'VALIDATION_FREQ': 2000,
         'RANDOM_NUM_VIEWS': True,  # one number of views in 1..N_VIEWS per minibatch
         'NUM_WORKER': 2,
-        'QUEUE_SIZE': 15,
         # augmentation
         'RANDOM_CROP': True,
         'PAD_X': 10,
@@ -199,12 +197,28 @@ def _check_value(key, default, value):
                       f'got {type(value).__name__} ({value!r})')
 
 
+# Keys of earlier versions: configs of earlier runs still load (the key is ignored) where it holds
+# what the code now always does (None: any value); another value says why it no longer can be.
+RETIRED = {'NETWORK.FAST_PATH': (True, 'the network always runs without the products with '
+                                       "unpooling's zeros; the literal form is lib/bench/theano_form.py"),
+           'TRAIN.QUEUE_SIZE': (None, 'batches are read ahead 2 x TRAIN.NUM_WORKER deep')}
+
+
+def _retired(key, value):
+    kept, why = RETIRED[key]
+    if kept is not None and value != kept:
+        raise ConfigError(f'config key {key} is retired: {why}')
+
+
 def merge(cfg, overrides, prefix=''):
     """Merge a nested dict of overrides into cfg, checking every key and type."""
     if not isinstance(overrides, dict):
         raise ConfigError(f'config {prefix or "file"}: expected a mapping, got {type(overrides).__name__}')
     for k, v in overrides.items():
         key = f'{prefix}{k}'
+        if k not in cfg and key in RETIRED:
+            _retired(key, v)
+            continue
         if k not in cfg:
             raise ConfigError(f'unknown config key {key}')
         if isinstance(cfg[k], Config):
@@ -224,6 +238,9 @@ def set_value(cfg, dotted_key, text):
         value = text
     if value is None:
         value = ''
+    if dotted_key in RETIRED:
+        _retired(dotted_key, value)
+        return cfg
     *path, last = dotted_key.split('.')
     node = cfg
     for i, part in enumerate(path):

@@ -14,7 +14,6 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import keras
 import numpy as np
 
 from lib.binvox_rw import BinvoxError, read_binvox
@@ -146,18 +145,15 @@ def check_models(cfg, pairs, workers=2):
         yield from zip(pairs, pool.map(lambda pair: model_problems(cfg, *pair), pairs))
 
 
-class TrainBatches(keras.utils.PyDataset):
+class TrainBatches:
     """Training batches: ((batch, views, IMG_H, IMG_W, 3) float32, (batch, N, N, N) uint8).
 
     Item i is global batch offset + i, so a run resumed at iteration `offset` sees exactly the batches
-    it would have seen. Training decodes batches in threads (lib.train_net.batch_stream).
+    it would have seen. Training decodes batches in threads (threaded_batches, through
+    lib.train_net.batch_stream); batch() may be called from several threads at once.
     """
 
-    def __init__(self, cfg, pairs, seed, length, offset=0, workers=None, use_multiprocessing=False,
-                 max_queue_size=None):
-        workers = cfg.TRAIN.NUM_WORKER if workers is None else workers
-        super().__init__(workers=workers, use_multiprocessing=use_multiprocessing,
-                         max_queue_size=max_queue_size or cfg.TRAIN.QUEUE_SIZE)
+    def __init__(self, cfg, pairs, seed, length, offset=0):
         if not pairs:
             raise DataError('no training models (the dataset root or its split is empty)')
         if int(seed) < 0:
@@ -173,16 +169,6 @@ class TrainBatches(keras.utils.PyDataset):
         self.substitutions = 0    # samples that used a replacement model
         self._checked = {}        # (synset, model) -> model_problems() result, a property of its files
         self._permutations = {}   # pass number -> permutation of the models
-        self._lock = threading.Lock()
-
-    def __getstate__(self):
-        # for use_multiprocessing under 'spawn': a lock does not pickle; each process gets its own
-        state = self.__dict__.copy()
-        del state['_lock']
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
         self._lock = threading.Lock()
 
     def __len__(self):

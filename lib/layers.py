@@ -9,10 +9,14 @@ D, H, W are the voxel axes x, y, z of ShapeNetVox32 after the loader's x-z-y -> 
   ViewRecurrence    runs a cell over a variable number of views from a zero state (or kept state)
   FoldViews, UnfoldViews   fold views into the batch around the per-image encoder
   Unpool3D          x2 unpooling by zero insertion (values at even indices)
-  UnpoolConv3D      Conv3D of an Unpool3D output without the inserted zeros (the fast path)
+  UnpoolConv3D      Conv3D of an Unpool3D output without the inserted zeros (how the decoders unpool)
   PaddedMaxPool2D   Theano's 2x2 max pooling with one pixel of padding: 127->64->33->17->9->5->3
   VoxelSoftmax      2-class softmax per voxel
-  voxel_cross_entropy / VoxelCrossEntropy   mean over voxels of the softmax cross-entropy
+  voxel_cross_entropy   mean over voxels of the softmax cross-entropy (the one loss)
+
+The literal Theano form of the recurrence and the decoders (zero-insertion unpooling then a dense
+convolution, W.x inside the view loop) is not product code: lib/bench/theano_form.py builds it as
+the oracle the tests compare against and the baseline the benchmark measures.
 """
 import keras
 from keras import ops
@@ -66,13 +70,20 @@ class FCConv3D(keras.layers.Layer):
 
     def call(self, inputs):
         x, h = inputs
-        from_h = ops.conv(h, self.Wh, strides=1, padding='same')
-        return self.input_part(x) + from_h + self.b
+        return self.combine(self.input_part(x), self.state_part(h))
 
     def input_part(self, x):
         """W.x on the grid (batch, G, G, G, C): the part that does not depend on the state."""
         g = self.grid_size
         return ops.reshape(ops.matmul(x, self.Wx), (-1, g, g, g, self.channels))
+
+    def state_part(self, h, kernel=None):
+        """conv3d(h, Wh, 'same'), or with another kernel (Wh of several transitions side by side)."""
+        return ops.conv(h, self.Wh if kernel is None else kernel, strides=1, padding='same')
+
+    def combine(self, x_part, h_part):
+        """T(x, h) from its two parts."""
+        return x_part + h_part + self.b
 
     def compute_output_shape(self, input_shape):
         x_shape, _ = input_shape
@@ -85,10 +96,17 @@ class FCConv3D(keras.layers.Layer):
 
 
 class _ConvCell3D(keras.layers.Layer):
-    """Shared plumbing of the two cells: three transitions over a G^3 x C grid."""
+    """Shared plumbing of the two cells: three transitions over a G^3 x C grid.
+
+    Each cell writes its equations once, in step(). W.x does not depend on the state, so the view
+    loop computes it for all views at once (one large matrix product instead of one per view, each
+    re-reading the 8192-wide Wx) and hands step() the parts; the state convolutions of the
+    transitions that read the same tensor run as one wider convolution (fused_groups).
+    """
 
     transition_names = ()   # the original's names, in its creation order
     n_states = 1
+    fused_groups = ()       # indices of transitions whose state convolutions share their input
 
     def __init__(self, grid_size=4, channels=128, kernel_size=3, **kwargs):
         super().__init__(**kwargs)
@@ -115,11 +133,9 @@ class _ConvCell3D(keras.layers.Layer):
         return [ops.zeros((batch_size,) + self.state_shape, dtype=self.compute_dtype)
                 for _ in range(self.n_states)]
 
-    # The fast path (ViewRecurrence(precompute_inputs=True)): the same sums, less overhead.
-    # W.x does not depend on the state, so it is computed for all views at once (one large matrix
-    # product instead of one matrix-vector product per view, each re-reading the 8192-wide Wx); the
-    # state convolutions of the transitions that read the same tensor run as one wider convolution.
-    fused_groups = ()   # indices of transitions whose state convolutions share their input
+    def call(self, x, states):
+        """One view: x (batch, features) -> (h', new states, gate)."""
+        return self.step(self.input_parts(x), states, self.fused_kernels())
 
     def input_parts(self, x):
         """[W.x of each transition] for x (n, features): each (n, G, G, G, C)."""
@@ -137,12 +153,12 @@ class _ConvCell3D(keras.layers.Layer):
         (the first view's share of the loop's products with zeros)."""
         if kernels is None:
             return [0.0] * len(self.fused_groups[group])
-        out = ops.conv(h, kernels[group], strides=1, padding='same')
+        out = self.transitions[self.fused_groups[group][0]].state_part(h, kernels[group])
         return ops.split(out, len(self.fused_groups[group]), axis=-1)
 
     def gate(self, x_part, h_part, index):
-        """T(x, h) of transition `index` from its two parts, summed in the order of FCConv3D.call."""
-        return x_part + h_part + self.transitions[index].b
+        """T(x, h) of transition `index` from its two parts."""
+        return self.transitions[index].combine(x_part, h_part)
 
     def get_config(self):
         return {**super().get_config(), 'grid_size': self.grid_size, 'channels': self.channels,
@@ -160,21 +176,10 @@ class ConvGRUCell3D(_ConvCell3D):
 
     transition_names = ('t_x_s_update', 't_x_s_reset', 't_x_rs')
     n_states = 1
-
-    def call(self, x, states):
-        (h,) = states
-        t_update, t_reset, t_candidate = self.transitions
-        update = ops.sigmoid(t_update([x, h]))
-        reset = ops.sigmoid(t_reset([x, h]))
-        candidate = ops.tanh(t_candidate([x, reset * h]))
-        h_new = update * h + (1.0 - update) * candidate
-        return h_new, [h_new], update
-
     fused_groups = ((0, 1), (2,))   # update and reset read h; the candidate reads r * h
 
     def step(self, x_parts, states, kernels):
-        """call() from precomputed input parts and fused kernels (same result); kernels=None when
-        the states are the zero start state."""
+        """The equations from the W.x parts of x and the fused kernels (None: the state is zero)."""
         (h,) = states
         x_update, x_reset, x_candidate = x_parts
         h_update, h_reset = self.state_parts(h, kernels, 0)
@@ -196,21 +201,10 @@ class ConvLSTMCell3D(_ConvCell3D):
 
     transition_names = ('in_gate', 'forget_gate', 'in_transform')
     n_states = 2
-
-    def call(self, x, states):
-        h, s = states
-        t_input, t_forget, t_cell = self.transitions
-        input_gate = ops.sigmoid(t_input([x, h]))
-        forget_gate = ops.sigmoid(t_forget([x, h]))
-        s_new = forget_gate * s + input_gate * ops.tanh(t_cell([x, h]))
-        h_new = ops.tanh(s_new)
-        return h_new, [h_new, s_new], input_gate
-
     fused_groups = ((0, 1, 2),)   # all three transitions read h
 
     def step(self, x_parts, states, kernels):
-        """call() from precomputed input parts and fused kernels (same result); kernels=None when
-        the states are the zero start state."""
+        """The equations from the W.x parts of x and the fused kernels (None: the state is zero)."""
         h, s = states
         h_input, h_forget, h_cell = self.state_parts(h, kernels, 0)
         input_gate = ops.sigmoid(self.gate(x_parts[0], h_input, 0))
@@ -232,13 +226,12 @@ class ViewRecurrence(keras.layers.Layer):
     Stateful mode keeps the state between calls so views can be fed one at a time as they arrive;
     like Keras' own stateful RNNs it needs a fixed batch size. reset_state() starts a new object.
 
-    precompute_inputs (the fast path) computes every transition's W.x for all views before the loop
-    and fuses the state convolutions that share an input (cell.step); from the zero state, with the
-    number of views known when traced, it skips the first view's state convolutions. False runs
-    cell.call per view, the literal form. Both give the same result.
+    Every transition's W.x is computed for all views before the loop, and the loop runs cell.step
+    (fused state convolutions); from the zero state, with the number of views known when traced,
+    the first view's state convolutions (all zero) are skipped.
     """
 
-    def __init__(self, cell, return_sequences=False, stateful=False, precompute_inputs=True, **kwargs):
+    def __init__(self, cell, return_sequences=False, stateful=False, **kwargs):
         super().__init__(**kwargs)
         if isinstance(cell, dict):
             # built later, in build(), inside this layer's name scope: its parameters keep the names
@@ -248,7 +241,6 @@ class ViewRecurrence(keras.layers.Layer):
         self.cell = cell
         self.return_sequences = bool(return_sequences)
         self.stateful = bool(stateful)
-        self.precompute_inputs = bool(precompute_inputs)
         self.state_variables = None
 
     def build(self, input_shape):
@@ -288,30 +280,19 @@ class ViewRecurrence(keras.layers.Layer):
             initial_states = self.cell.initial_states(ops.shape(features)[0])
         views_first = ops.transpose(features, (1, 0, 2))
 
-        # ops.scan collects what the step returns and wants it shaped like the carry, so the
-        # carry holds the states and the gate of the last view.
+        shape = ops.shape(views_first)
+        flat = ops.reshape(views_first, (-1, views_first.shape[-1]))   # (views * batch, F)
+        # one tensor (views, batch, transitions, G, G, G, C): ops.scan over a tuple fails on TF when
+        # the number of views is unknown at trace time
+        xs = ops.reshape(ops.stack(self.cell.input_parts(flat), axis=1),
+                         (shape[0], shape[1], len(self.cell.transitions)) + self.cell.state_shape)
+        kernels = self.cell.fused_kernels()
         n = self.cell.n_states
 
-        if self.precompute_inputs:
-            shape = ops.shape(views_first)
-            flat = ops.reshape(views_first, (-1, views_first.shape[-1]))   # (views * batch, F)
-            # one tensor (views, batch, transitions, G, G, G, C): ops.scan over a tuple fails on
-            # TF when the number of views is unknown at trace time
-            xs = ops.reshape(ops.stack(self.cell.input_parts(flat), axis=1),
-                             (shape[0], shape[1], len(self.cell.transitions)) + self.cell.state_shape)
-            kernels = self.cell.fused_kernels()
-
-            def step(states, x_parts, kernels=kernels):
-                return self.cell.step(ops.unstack(x_parts, axis=1), states, kernels)
-        else:
-            xs = views_first
-
-            def step(states, x):
-                return self.cell(x, states)
-
-        def step_flat(carry, x, **step_options):
-            states = list(carry[:n])
-            _, new_states, gate = step(states, x, **step_options)
+        # ops.scan collects what the step returns and wants it shaped like the carry, so the carry
+        # holds the states and the gate of the last view.
+        def step(carry, x_parts, kernels=kernels):
+            _, new_states, gate = self.cell.step(ops.unstack(x_parts, axis=1), list(carry[:n]), kernels)
             out = tuple(new_states) + (gate,)
             return out, out
 
@@ -320,15 +301,15 @@ class ViewRecurrence(keras.layers.Layer):
         # them and the loop runs over the other views. Only where the number of views is known
         # when the graph is traced: an empty loop fails on TF when the batch size is unknown, and
         # choosing at run time (tf.cond) breaks TF's gradient of the loop's outputs.
-        if self.precompute_inputs and start_at_zero and xs.shape[0] is not None:
-            first, _ = step_flat(init, xs[0], kernels=None)   # kernels=None: the state is zero
+        if start_at_zero and xs.shape[0] is not None:
+            first, _ = step(init, xs[0], kernels=None)   # kernels=None: the state is zero
             if xs.shape[0] == 1:
                 final, history = first, tuple(ops.expand_dims(t, 0) for t in first)
             else:
-                final, rest = ops.scan(step_flat, first, xs[1:])
+                final, rest = ops.scan(step, first, xs[1:])
                 history = tuple(ops.concatenate([ops.expand_dims(a, 0), b], axis=0) for a, b in zip(first, rest))
         else:
-            final, history = ops.scan(step_flat, init, xs)
+            final, history = ops.scan(step, init, xs)
         return list(final[:n]), history[0], history[n]
 
     def call(self, features, return_sequences=None):
@@ -353,8 +334,7 @@ class ViewRecurrence(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), 'cell': keras.saving.serialize_keras_object(self.cell),
-                'return_sequences': self.return_sequences, 'stateful': self.stateful,
-                'precompute_inputs': self.precompute_inputs}
+                'return_sequences': self.return_sequences, 'stateful': self.stateful}
 
 
 @register
@@ -462,8 +442,8 @@ UNPOOL_CONV_METHODS = {'transpose': unpool_conv_transpose, 'parities': unpool_co
 class UnpoolConv3D(keras.layers.Conv3D):
     """Conv3D(filters, k, padding='same') applied to Unpool3D(x), computed from x itself.
 
-    The fast path of the decoders: 7/8 of the products of the literal form multiply inserted zeros.
-    The layer holds exactly the Conv3D's variables (kernel (k, k, k, in, out), bias), so it reads and
+    How the decoders unpool and convolve: 7/8 of the literal form's products multiply inserted
+    zeros, and this layer skips them. It holds exactly the Conv3D's variables (kernel (k, k, k, in, out), bias), so it reads and
     writes the same weights files; the input is the grid before unpooling and the output is twice
     as large per axis. k = 3 uses `method` (see UNPOOL_CONV_METHODS); k = 1 convolves first and
     unpools after (a 1x1x1 convolution of a zero is zero), then adds the bias everywhere.
@@ -521,42 +501,26 @@ class PaddedMaxPool2D(keras.layers.Layer):
 
 @register
 class VoxelSoftmax(keras.layers.Layer):
-    """Per-voxel softmax over the 2 classes (channel 0 empty, channel 1 occupied).
-
-    As the network's output layer it also carries the network's spec (a dict) in its config, so a
-    network reloaded from a .keras file still knows which network it is (lib.weights reads it).
-    """
-
-    def __init__(self, network_spec=None, **kwargs):
-        super().__init__(**kwargs)
-        self.network_spec = None if network_spec is None else dict(network_spec)
+    """Per-voxel softmax over the 2 classes (channel 0 empty, channel 1 occupied)."""
 
     def call(self, logits):
         return ops.softmax(logits, axis=-1)
 
-    def get_config(self):
-        return {**super().get_config(), 'network_spec': self.network_spec}
 
-
-def voxel_cross_entropy(occupancy, logits):
-    """Mean over all voxels of the 2-class softmax cross-entropy, computed from logits.
+def voxel_cross_entropy(occupancy, logits, per_sample=False):
+    """Mean over voxels of the 2-class softmax cross-entropy, computed from logits: the one loss of
+    training, validation and evaluation.
 
     occupancy: (..., 32, 32, 32) in {0, 1} (or soft), or one-hot (..., 32, 32, 32, 2).
-    Equals the original's mean(log sum exp(logits) - sum(y * logits)).
+    Equals the original's mean(log sum exp(logits) - sum(y * logits)). The mean over every voxel of
+    the batch, or with per_sample one mean per sample (the first axis).
     """
     log_p = ops.log_softmax(ops.cast(logits, 'float32'), axis=-1)
     occupancy = ops.cast(occupancy, 'float32')
     if len(occupancy.shape) == len(log_p.shape):
-        return -ops.mean(ops.sum(occupancy * log_p, axis=-1))
-    return -ops.mean(occupancy * log_p[..., 1] + (1.0 - occupancy) * log_p[..., 0])
-
-
-@register
-class VoxelCrossEntropy(keras.losses.Loss):
-    """voxel_cross_entropy as a Keras loss (y_pred are logits)."""
-
-    def __init__(self, name='voxel_cross_entropy', **kwargs):
-        super().__init__(name=name, **kwargs)
-
-    def call(self, y_true, y_pred):
-        return voxel_cross_entropy(y_true, y_pred)
+        per_voxel = -ops.sum(occupancy * log_p, axis=-1)
+    else:
+        per_voxel = -(occupancy * log_p[..., 1] + (1.0 - occupancy) * log_p[..., 0])
+    if per_sample:
+        return ops.mean(ops.reshape(per_voxel, (ops.shape(per_voxel)[0], -1)), axis=1)
+    return ops.mean(per_voxel)

@@ -30,25 +30,12 @@ class WeightsError(ValueError):
 
 
 def _spec_dict(model):
-    """The spec of a network as stored in its weights files (plus a readable description): the
-    model's .spec, or for a network reloaded from a .keras file the copy its output layer keeps."""
+    """The spec of a network as stored in its weights files (plus a readable description): its
+    NetworkSpec (models.common.Network.spec), or only its name for any other Keras model."""
     spec = getattr(model, 'spec', None)
     if spec is not None:
         return spec.to_dict()
-    try:
-        kept = getattr(model.get_layer('softmax'), 'network_spec', None)
-    except ValueError:
-        kept = None
-    return dict(kept) if kept else {'name': model.name, 'description': model.name}
-
-
-# Spec fields a network is built with (NETWORK.* config values, lower-cased) besides its name.
-BUILD_FIELDS = ('width', 'leaky_slope', 'grid_size', 'hidden_channels')
-
-
-def build_overrides(stored):
-    """{field: value} of BUILD_FIELDS that a stored spec dict holds (older or plain files may lack some)."""
-    return {k: stored[k] for k in BUILD_FIELDS if k in (stored or {})}
+    return {'name': model.name, 'description': model.name}
 
 
 def _describe(d):

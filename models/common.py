@@ -1,7 +1,8 @@
-"""Parts shared by the network families: the spec, the two encoders, the two decoders, assembly.
+"""Parts shared by the network families: the spec, the two encoders, the two decoders, the Network.
 
 Layer names are the original release's (conv1a, conv2c, fc7, t_x_s_update, conv7a, conv11, ...)
-so weights map one to one to its files. A network is a Functional model
+so weights map one to one to its files. A network is a Functional model (Network, built from its
+NetworkSpec, which is also its Keras config)
 
     images (batch, views, 127, 127, 3)
       -> encoder   (nested model, every view at once: FoldViews/UnfoldViews) -> (batch, views, 1024)
@@ -11,12 +12,14 @@ so weights map one to one to its files. A network is a Functional model
 """
 import contextlib
 import dataclasses
+import functools
 import weakref
 
 import keras
 
-from lib.layers import (FoldViews, PaddedMaxPool2D, Unpool3D, UnfoldViews, UnpoolConv3D, ViewRecurrence,
-                        VoxelSoftmax, original_bias_initializer, original_kernel_initializer)
+from lib.layers import (FoldViews, PaddedMaxPool2D, Unpool3D, UnfoldViews,
+                        UnpoolConv3D, ViewRecurrence, VoxelSoftmax, original_bias_initializer,
+                        original_kernel_initializer, register)
 
 ENCODER_FILTERS = (96, 128, 256, 256, 256, 256)   # conv1 .. conv6
 FC_UNITS = 1024                                   # fc7
@@ -44,9 +47,17 @@ class NetworkSpec:
     hidden_channels: int = 128
     img_size: int = 127
     n_vox: int = 32
-    # How it is computed, not what: neither changes the weights (one weights file serves all).
-    fast_path: bool = True      # no products with unpooling's zeros, W.x of all views at once
+    # How it is computed, not what: it does not change the weights (one weights file serves all).
     precision: str = 'float32'  # or 'mixed_bfloat16' / 'mixed_float16': encoder and decoder in 16 bits
+
+    @classmethod
+    def from_dict(cls, stored):
+        """The spec of a stored dict (to_dict's): keys that are not fields (its description, fields of
+        older versions such as fast_path) are left out; a missing field takes its default."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        spec = cls(**{k: v for k, v in stored.items() if k in fields})
+        spec.check()
+        return spec
 
     @property
     def encoder_filters(self):
@@ -100,6 +111,20 @@ class NetworkSpec:
                 f'recurrent kernel {self.recurrent_kernel})')
 
 
+# The one mapping between NETWORK.* config keys and spec fields (besides NETWORK.NAME -> name;
+# CONST.IMG_W -> img_size and CONST.N_VOX -> n_vox). A weights file stores every field and decides
+# the structure of the network it is loaded into, not how it is computed (COMPUTATION_FIELDS).
+CONFIG_KEYS = {'width': 'WIDTH', 'leaky_slope': 'LEAKY_SLOPE', 'grid_size': 'GRID_SIZE',
+               'hidden_channels': 'HIDDEN_CHANNELS', 'precision': 'PRECISION'}
+COMPUTATION_FIELDS = ('precision',)
+
+
+def stored_structure(stored):
+    """{field: value} of the CONFIG_KEYS fields a stored spec dict fixes (older files may lack some)."""
+    return {field: stored[field] for field in CONFIG_KEYS
+            if field not in COMPUTATION_FIELDS and field in (stored or {})}
+
+
 def _physical_memory():
     """Bytes of memory of this machine, or None where the OS does not say."""
     import os
@@ -122,8 +147,8 @@ def conv3d(filters, size, name):
 
 
 def unpool_conv3d(filters, size, name):
-    """The fast path's conv3d(filters, size, name) of Unpool3D(x), called on x: no products with the
-    inserted zeros, the same weights (UnpoolConv3D)."""
+    """conv3d(filters, size, name) of Unpool3D(x), called on x: no products with the inserted zeros,
+    the same weights (UnpoolConv3D)."""
     return UnpoolConv3D(filters, size, padding='same', name=name,
                         kernel_initializer=original_kernel_initializer(),
                         bias_initializer=original_bias_initializer())
@@ -142,6 +167,15 @@ def precision_scope(spec):
         keras.config.set_dtype_policy(previous)
 
 
+def in_spec_precision(build):
+    """A builder (spec -> model) whose layers are made inside precision_scope(spec)."""
+    @functools.wraps(build)
+    def build_in_precision(spec):
+        with precision_scope(spec):
+            return build(spec)
+    return build_in_precision
+
+
 def fc7_layer(units):
     return keras.layers.Dense(units, name='fc7', kernel_initializer=original_kernel_initializer(),
                               bias_initializer=original_bias_initializer())
@@ -158,13 +192,9 @@ def _encoder_head(spec, x):
     return _lrelu(spec, 'rect7')(x)
 
 
+@in_spec_precision
 def simple_encoder(spec):
     """GRUNet / LSTM nets: per stage conv -> pool -> leaky ReLU (pool before the activation)."""
-    with precision_scope(spec):
-        return _simple_encoder(spec)
-
-
-def _simple_encoder(spec):
     image = keras.Input((spec.img_size, spec.img_size, 3), name='image')
     x = image
     for i, filters in enumerate(spec.encoder_filters, start=1):
@@ -174,17 +204,13 @@ def _simple_encoder(spec):
     return keras.Model(image, _encoder_head(spec, x), name='encoder')
 
 
+@in_spec_precision
 def residual_encoder(spec):
     """ResidualGRUNet: stage = conv_a -> lrelu -> conv_b -> lrelu (+ shortcut) -> pool.
 
     Stage 1 (7x7 then 3x3) and stage 4 have no shortcut; stages 2, 3, 5 add a 1x1 conv (conv_c) of
     the stage input; stage 6 adds the stage input itself. No activation after the add.
     """
-    with precision_scope(spec):
-        return _residual_encoder(spec)
-
-
-def _residual_encoder(spec):
     f = spec.encoder_filters
     if f[4] != f[5]:
         raise ValueError('residual encoder: stage 6 adds its input, so conv5 and conv6 need equal widths')
@@ -210,22 +236,13 @@ def _hidden_input(spec):
     return keras.Input((g, g, g, spec.hidden), name='hidden')
 
 
+@in_spec_precision
 def simple_decoder(spec):
     """GRUNet / LSTM nets: unpool, conv 128; unpool, conv 128; unpool, conv 64; conv 32; conv 2."""
-    with precision_scope(spec):
-        return _simple_decoder(spec)
-
-
-def _simple_decoder(spec):
     f = spec.decoder_filters
-    hidden = _hidden_input(spec)
-    x = hidden
+    x = hidden = _hidden_input(spec)
     for i, filters in zip((7, 8, 9), f[:3]):
-        if spec.fast_path:
-            x = unpool_conv3d(filters, 3, f'conv{i}')(x)
-        else:
-            x = Unpool3D(name=f'unpool{i}')(x)
-            x = conv3d(filters, 3, f'conv{i}')(x)
+        x = unpool_conv3d(filters, 3, f'conv{i}')(x)
         x = _lrelu(spec, f'rect{i}')(x)
     x = conv3d(f[3], 3, 'conv10')(x)
     x = _lrelu(spec, 'rect10')(x)
@@ -233,34 +250,24 @@ def _simple_decoder(spec):
     return keras.Model(hidden, logits, name='decoder')
 
 
+@in_spec_precision
 def residual_decoder(spec):
     """ResidualGRUNet decoder, with its quirk kept: conv10c reads rect10a, not the block input."""
-    with precision_scope(spec):
-        return _residual_decoder(spec)
-
-
-def _residual_decoder(spec):
     f = spec.decoder_filters
-    hidden = _hidden_input(spec)
-    x = hidden
+    x = hidden = _hidden_input(spec)
     for i, filters in zip((7, 8), f[:2]):
         unpooled = Unpool3D(name=f'unpool{i}')(x)   # added exactly, zeros included
-        y = (unpool_conv3d(filters, 3, f'conv{i}a')(x) if spec.fast_path
-             else conv3d(filters, 3, f'conv{i}a')(unpooled))
+        y = unpool_conv3d(filters, 3, f'conv{i}a')(x)
         y = _lrelu(spec, f'rect{i}a')(y)
         y = conv3d(filters, 3, f'conv{i}b')(y)
         y = _lrelu(spec, f'rect{i}')(y)
         x = keras.layers.Add(name=f'res{i}')([unpooled, y])
-    if spec.fast_path:
-        y = unpool_conv3d(f[2], 3, 'conv9a')(x)
-    else:
-        unpooled = Unpool3D(name='unpool9')(x)
-        y = conv3d(f[2], 3, 'conv9a')(unpooled)
+    y = unpool_conv3d(f[2], 3, 'conv9a')(x)
     y = _lrelu(spec, 'rect9a')(y)
     y = conv3d(f[2], 3, 'conv9b')(y)
     y = _lrelu(spec, 'rect9')(y)
-    # conv9c (1x1x1) of the unpooled grid: in the fast path, unpooled 1x1x1 conv of x plus the bias
-    shortcut = unpool_conv3d(f[2], 1, 'conv9c')(x) if spec.fast_path else conv3d(f[2], 1, 'conv9c')(unpooled)
+    # conv9c (1x1x1) of the unpooled grid: the 1x1x1 convolution of x, unpooled, plus the bias
+    shortcut = unpool_conv3d(f[2], 1, 'conv9c')(x)
     x = keras.layers.Add(name='res9')([shortcut, y])
     y = conv3d(f[3], 3, 'conv10a')(x)
     rect10a = _lrelu(spec, 'rect10a')(y)
@@ -272,46 +279,68 @@ def _residual_decoder(spec):
     return keras.Model(hidden, logits, name='decoder')
 
 
-def assemble(spec, encoder, cell, decoder, batch_size=None, stateful=False):
-    """Wire encoder -> recurrence -> decoder -> softmax into one Functional model named spec.name."""
-    images = keras.Input((None, spec.img_size, spec.img_size, 3), batch_size=batch_size, name='images')
-    per_image = encoder(FoldViews(name='fold_views')(images))
-    features = UnfoldViews(name='unfold_views')([per_image, images])
-    hidden = ViewRecurrence(cell, stateful=stateful, precompute_inputs=spec.fast_path,
-                            name='recurrence')(features)
-    logits = decoder(hidden)
-    probabilities = VoxelSoftmax(name='softmax', dtype='float32', network_spec=spec.to_dict())(logits)
-    return keras.Model(images, probabilities, name=spec.name)
+@register
+class Network(keras.Model):
+    """A network of Table 1: encoder -> recurrence -> decoder -> softmax, one Functional model.
+
+    Built from its NetworkSpec, which is also its Keras config: a .keras file stores the spec and
+    loading one builds the network again from it (weights files store it too, lib/weights.py).
+    batch_size with stateful=True makes the view recurrence keep its state between calls.
+    """
+
+    def __init__(self, spec, batch_size=None, stateful=False, **kwargs):
+        if isinstance(spec, dict):   # from a saved config
+            spec = NetworkSpec.from_dict(spec)
+        from models import family_parts   # the network's family (models/gru_net.py, ...)
+        encoder, cell, decoder = family_parts(spec)
+        images = keras.Input((None, spec.img_size, spec.img_size, 3), batch_size=batch_size, name='images')
+        per_image = encoder(FoldViews(name='fold_views')(images))
+        features = UnfoldViews(name='unfold_views')([per_image, images])
+        hidden = ViewRecurrence(cell, stateful=stateful, name='recurrence')(features)
+        probabilities = VoxelSoftmax(name='softmax', dtype='float32')(decoder(hidden))
+        super().__init__(images, probabilities, name=spec.name, **kwargs)
+        self.spec = spec
+        self.view_state = {'batch_size': batch_size, 'stateful': bool(stateful)}
+
+    def get_config(self):
+        return {'spec': self.spec.to_dict(), **self.view_state}
+
+
+def network_stages(model, images, view_counts):
+    """The network's stages after the first n views, for each n in view_counts, run through its own
+    layers: the one forward pass of everything that looks at a network view by view.
+
+    images: (batch, views, H, W, 3). The recurrence is causal, so the state after view n of a longer
+    sequence is the state of the first n views alone: the encoder and the view loop run once over
+    the views given and only the decoder runs once per n. Returns fc7 (batch, views, F), hidden
+    and gates (views, batch, G, G, G, C: the state and the GRU update / LSTM input gate after each
+    view) and logits {n: (batch, N, N, N, 2)}.
+    """
+    from keras import ops
+    shape = ops.shape(images)
+    fc7 = model.get_layer('encoder')(ops.reshape(images, (-1,) + tuple(images.shape[2:])))
+    fc7 = ops.reshape(fc7, (shape[0], shape[1], fc7.shape[-1]))
+    _, hidden, gates = model.get_layer('recurrence').run(fc7)
+    decoder = model.get_layer('decoder')
+    return {'fc7': fc7, 'hidden': hidden, 'gates': gates, 'logits': {n: decoder(hidden[n - 1]) for n in view_counts}}
 
 
 def trace(model, images):
-    """Run a network stage by stage (eagerly) and return what each stage made.
-
-    images: (batch, views, H, W, 3). Returns a dict of numpy-convertible tensors:
-      fc7 (batch, views, F), hidden (batch, views, G, G, G, C) after each view, gates (the GRU
-      update gate or LSTM input gate per view, same shape), logits and probabilities of the final
-      state (batch, N, N, N, 2).
-    """
+    """network_stages of every view, batch-major, for inspection (eagerly): fc7 (batch, views, F),
+    hidden and gates (batch, views, G, G, G, C), logits and probabilities of the final state."""
     from keras import ops
     images = ops.convert_to_tensor(images)
-    batch, views = images.shape[0], images.shape[1]
-    fc7 = model.get_layer('encoder')(ops.reshape(images, (-1,) + tuple(images.shape[2:])))
-    fc7 = ops.reshape(fc7, (batch, views, -1))
-    recurrence = model.get_layer('recurrence')
-    _, hidden, gates = recurrence.run(fc7)
-    hidden = ops.transpose(hidden, (1, 0, 2, 3, 4, 5))
-    gates = ops.transpose(gates, (1, 0, 2, 3, 4, 5))
-    logits = model.get_layer('decoder')(hidden[:, -1])
-    return {'fc7': fc7, 'hidden': hidden, 'gates': gates, 'logits': logits,
+    views = images.shape[1]
+    stages = network_stages(model, images, [views])
+    logits = stages['logits'][views]
+    return {'fc7': stages['fc7'], 'hidden': ops.transpose(stages['hidden'], (1, 0, 2, 3, 4, 5)),
+            'gates': ops.transpose(stages['gates'], (1, 0, 2, 3, 4, 5)), 'logits': logits,
             'probabilities': ops.softmax(logits, axis=-1)}
 
 
 def logits_after_views(model, images, view_counts):
-    """Logits of the shape after the first n views, for each n in view_counts, in one pass.
+    """network_stages' logits after the first n views, for each n in view_counts: {n: logits}.
 
-    The recurrence is causal, so the state after view n of a longer sequence is the state of the
-    first n views alone: the encoder and the view loop run once over max(view_counts) views and
-    only the decoder runs once per n. Returns {n: logits (batch, N, N, N, 2)}.
     On TensorFlow it runs as a graph compiled once per model and set of view counts, for any batch
     and number of views (op-by-op execution of this network is about a third slower on CPU).
     """
@@ -338,9 +367,4 @@ _COMPILED = weakref.WeakKeyDictionary()   # model -> {view counts: compiled logi
 
 
 def _logits_after_views(model, images, view_counts):
-    from keras import ops
-    shape = ops.shape(images)
-    fc7 = model.get_layer('encoder')(ops.reshape(images, (-1,) + tuple(images.shape[2:])))
-    _, hidden, _ = model.get_layer('recurrence').run(ops.reshape(fc7, (shape[0], shape[1], fc7.shape[-1])))
-    decoder = model.get_layer('decoder')
-    return {n: decoder(hidden[n - 1]) for n in view_counts}
+    return network_stages(model, images, view_counts)['logits']

@@ -2,9 +2,10 @@
 (Table 1: 3D-LSTM-1, 3D-LSTM-3). The release removed them; the paper and the deleted
 mv_lstm_net.py fix the cell, and the encoder/decoder are GRUNet's."""
 from lib.layers import ConvLSTMCell3D
-from models.common import assemble, simple_decoder, simple_encoder
+from models.common import simple_decoder, simple_encoder
 
 
-def build_lstm_net(spec, batch_size=None, stateful=False):
+def lstm_net_parts(spec):
+    """(encoder, cell, decoder) of the family; models.common.Network wires them."""
     cell = ConvLSTMCell3D(spec.grid_size, spec.hidden, spec.recurrent_kernel, name='lstm')
-    return assemble(spec, simple_encoder(spec), cell, simple_decoder(spec), batch_size, stateful)
+    return simple_encoder(spec), cell, simple_decoder(spec)

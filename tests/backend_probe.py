@@ -23,18 +23,15 @@ DEMO_VIEWS = [os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fil
                            f'chair_{i:02d}.png') for i in range(3)]
 
 
-def build(name, **variant):
+def build(name, literal=False):
+    from lib.bench.theano_form import literal_network
     from models import build_network
-    return build_network(name, width=WIDTH, **variant)
+    return (literal_network if literal else build_network)(name, width=WIDTH)
 
 
 def variants():
     """Other ways a network may be computed from the same weights (forward pass only)."""
-    import dataclasses
-    from models.common import NetworkSpec
-    if 'fast_path' in {f.name for f in dataclasses.fields(NetworkSpec)}:
-        return {'literal': {'fast_path': False}}
-    return {}
+    return {'literal': {'literal': True}}
 
 
 def make(folder):

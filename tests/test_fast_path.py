@@ -1,8 +1,10 @@
-"""The fast path (issue 6) computes what the reference path computes, and `./run.sh bench` works.
+"""The product's networks (the fast path of issue 6) compute what the original's literal form
+computes, and `./run.sh bench` works.
 
-Reference path: Unpool3D (zero insertion) then a dense Conv3D, the transitions one by one inside
-the view loop. Fast path: UnpoolConv3D (no products with the inserted zeros), every W.x before the
-loop, fused state convolutions. Same weights, same results within float32 rounding (1e-5).
+Reference (lib/bench/theano_form.py, the oracle): Unpool3D (zero insertion) then a dense Conv3D, the
+transitions one by one inside the view loop. Product: UnpoolConv3D (no products with the inserted
+zeros), every W.x before the loop, fused state convolutions. Same weights, same results within
+float32 rounding (1e-5).
 """
 import re
 import subprocess
@@ -12,6 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from lib.bench.theano_form import LiteralRecurrence, literal_decoder, literal_network
 from lib.layers import (UNPOOL_CONV_METHODS, ConvGRUCell3D, ConvLSTMCell3D, Unpool3D, UnpoolConv3D,
                         ViewRecurrence, unpool_zero_insertion, voxel_cross_entropy)
 from lib.weights import load_weights, save_weights
@@ -41,7 +44,7 @@ def pair(name, **overrides):
     """The same network twice, fast and reference, with the same random weights."""
     keras.utils.set_random_seed(6)   # reproducible initial weights
     fast = build_network(name, **overrides)
-    reference = build_network(name, fast_path=False, **overrides)
+    reference = literal_network(name, **overrides)
     randomize(fast)
     reference.set_weights(fast.get_weights())
     assert [w.path.split('/')[-2:] for w in fast.weights] == [w.path.split('/')[-2:] for w in reference.weights]
@@ -99,8 +102,8 @@ def test_unpool_conv_has_the_conv3d_variables_and_rejects_what_it_cannot_do():
 @pytest.mark.parametrize('views', [1, 4])
 def test_precomputed_recurrence_equals_the_literal_one(cell_class, kernel, views):
     cell = cell_class(grid_size=4, channels=5, kernel_size=kernel)
-    fast = ViewRecurrence(cell, precompute_inputs=True)
-    literal = ViewRecurrence(cell, precompute_inputs=False)   # same cell, same weights
+    fast = ViewRecurrence(cell)
+    literal = LiteralRecurrence(cell)   # same cell, same weights
     features = RNG.normal(size=(3, views, 7)).astype('float32')
     fast.build(features.shape)
     for w in cell.weights:
@@ -122,7 +125,7 @@ def test_precomputed_recurrence_equals_the_literal_one(cell_class, kernel, views
 @pytest.mark.parametrize('fast_path', [True, False])
 def test_one_graph_serves_every_number_of_views(fast_path):
     """The view loop compiles once for an unknown view count (not once per call or per count)."""
-    model = build_network('gru_1', fast_path=fast_path, **TINY)
+    model = (build_network if fast_path else literal_network)('gru_1', **TINY)
     traces = []
 
     @tf.function(input_signature=[tf.TensorSpec((2, None, 127, 127, 3), tf.float32)])
@@ -136,19 +139,20 @@ def test_one_graph_serves_every_number_of_views(fast_path):
     assert len(traces) == 1
     # Keras' own predict: a first trace for the first shape, one relaxed trace after that at most
     counted = []
-    run = ViewRecurrence.run
+    recurrence_class = type(model.get_layer('recurrence'))
+    run = recurrence_class.run
 
     def counting_run(self, *args, **kwargs):
         if not tf.executing_eagerly():
             counted.append(1)
         return run(self, *args, **kwargs)
 
-    ViewRecurrence.run = counting_run
+    recurrence_class.run = counting_run
     try:
         for views in (1, 2, 3, 1, 2):
             model.predict(images(1, views), verbose=0)
     finally:
-        ViewRecurrence.run = run
+        recurrence_class.run = run
     assert len(counted) <= 2
 
 
@@ -212,7 +216,7 @@ def test_full_width_decoders_agree(decoder):
     name = 'res_gru_3' if decoder is residual_decoder else 'gru_3'
     keras.utils.set_random_seed(6)
     fast = decoder(network_spec(name))
-    reference = decoder(network_spec(name, fast_path=False))
+    reference = literal_decoder(fast)
     assert fast.count_params() == reference.count_params()
     randomize(fast)
     reference.set_weights(fast.get_weights())
@@ -227,7 +231,7 @@ def test_weights_saved_from_one_path_load_into_the_other(tmp_path):
         fast, reference = pair(name, **TINY)
         x = images(1, 2)
         path = save_weights(fast, str(tmp_path / f'{name}_fast.weights.h5'))
-        other = build_network(name, fast_path=False, **TINY)
+        other = literal_network(name, **TINY)
         load_weights(other, path)
         close(other(x), fast(x))
         randomize(reference, scale=0.5)   # something else, saved from the reference path
@@ -238,19 +242,23 @@ def test_weights_saved_from_one_path_load_into_the_other(tmp_path):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
-def test_config_selects_the_path_and_precision():
+def test_config_selects_the_precision_and_configs_of_earlier_runs_still_load():
     from lib.config import ConfigError, load_config
     from models import spec_from_config
     cfg = load_config(set_pairs=[('NETWORK.WIDTH', '0.125')])
-    assert cfg.NETWORK.FAST_PATH is True and cfg.NETWORK.PRECISION == 'float32'
-    assert spec_from_config(cfg).fast_path
-    cfg = load_config(set_pairs=[('NETWORK.FAST_PATH', 'false'), ('NETWORK.PRECISION', 'mixed_bfloat16')])
-    spec = spec_from_config(cfg)
-    assert not spec.fast_path and spec.precision == 'mixed_bfloat16'
+    assert cfg.NETWORK.PRECISION == 'float32' and 'FAST_PATH' not in cfg.NETWORK
+    assert spec_from_config(cfg).precision == 'float32'
+    cfg = load_config(set_pairs=[('NETWORK.PRECISION', 'mixed_bfloat16')])
+    assert spec_from_config(cfg).precision == 'mixed_bfloat16'
     with pytest.raises(ConfigError, match='NETWORK.PRECISION must be one of'):
         spec_from_config(load_config(set_pairs=[('NETWORK.PRECISION', 'float16')]))
-    with pytest.raises(ConfigError):
-        load_config(set_pairs=[('NETWORK.FAST_PATH', '3')])
+    # NETWORK.FAST_PATH is retired (the product has one path): true, which earlier runs' configs
+    # hold, is accepted and ignored; the literal form cannot be chosen any more
+    spec_from_config(load_config([str(REPO / 'experiments/results/cpu_more_data/config.yaml')]))
+    spec_from_config(load_config(set_pairs=[('NETWORK.FAST_PATH', 'true')]))
+    for value in ('false', '3'):
+        with pytest.raises(ConfigError, match='NETWORK.FAST_PATH is retired'):
+            load_config(set_pairs=[('NETWORK.FAST_PATH', value)])
 
 
 def test_mixed_bfloat16_runs_the_convolutions_in_bf16_and_the_rest_in_float32():
@@ -274,7 +282,7 @@ def test_mixed_bfloat16_runs_the_convolutions_in_bf16_and_the_rest_in_float32():
 def test_useful_work_is_the_reference_minus_the_inserted_zeros():
     """Counted, not timed: the issue's 8.4 GMAC of zeros, 36 % of a 1-view forward."""
     from lib.bench.benchmark import count_macs, macs_per_call
-    reference = count_macs(build_network('res_gru_3', fast_path=False))
+    reference = count_macs(literal_network('res_gru_3'))
     fast = count_macs(build_network('res_gru_3'))
     for key in ('encoder', 'recurrence', 'decoder_dense', 'decoder_useful'):
         assert fast[key] == reference[key]

@@ -462,10 +462,11 @@ def main(argv):
     machine = run_group([{'kind': 'machine', 'name': 'machine'}], 'any')[0]['machine']
     backend, device = machine['backend'], 'gpu' if machine['gpus'] else 'cpu'
     widths = (0.125,) if args.quick else (1.0, 0.25)
+    from lib.bench.theano_form import literal_network
     from models import build_network
-    counts = {w: count_macs(build_network(net, width=w, fast_path=False)) for w in widths}
+    counts = {w: count_macs(literal_network(net, width=w)) for w in widths}
     for w in widths:   # the fast graph must do exactly the useful work of the reference graph
-        fast = count_macs(build_network(net, width=w, fast_path=True))
+        fast = count_macs(build_network(net, width=w))
         if {k: fast[k] for k in ('encoder', 'recurrence', 'decoder_dense', 'decoder_useful')} != \
                 {k: counts[w][k] for k in ('encoder', 'recurrence', 'decoder_dense', 'decoder_useful')}:
             raise RuntimeError(f'MAC counts of the fast and reference graphs differ: {fast} {counts[w]}')

@@ -39,9 +39,11 @@ def _measure_matmul(m):
 
 def _build(m):
     import keras
+    from lib.bench.theano_form import literal_network
     from models import build_network
     keras.utils.set_random_seed(0)
-    return build_network(m['net'], width=m['width'], fast_path=m['path'] == 'fast', precision=m['precision'])
+    build = build_network if m['path'] == 'fast' else literal_network   # the product, or the literal reference
+    return build(m['net'], width=m['width'], precision=m['precision'])
 
 
 def _images(batch, views, size):
@@ -244,7 +246,7 @@ def _measure_pipeline(m):
         source = f'{len(pairs)} generated models (random 137x137 RGBA renderings)'
     cfg.DIR.DATASET_ROOT = root
     workers = m['workers']
-    batches = TrainBatches(cfg, pairs, seed=0, length=m['reps'] * m['batches'], workers=workers)
+    batches = TrainBatches(cfg, pairs, seed=0, length=m['reps'] * m['batches'])
     stream = iter(batch_stream(batches, workers))
 
     def run():   # the time per batch over `batches` batches: the stream's read-ahead cannot hide it

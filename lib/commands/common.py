@@ -80,6 +80,17 @@ def network_from_cfg(cfg, net=None):
     return build_network(spec_from_config(cfg))
 
 
+def apply_stored_network(cfg, weights, net=None):
+    """The network's structure from the weights file into cfg, unless --net names one; returns the
+    stored spec dict ({} for a file that stores none)."""
+    from lib.weights import read_spec
+    from models import use_stored_network
+    stored = read_spec(weights) or {}
+    if stored and not net:
+        use_stored_network(cfg.NETWORK, stored)
+    return stored
+
+
 def ensure_dataset(cfg, log=print):
     """The embedded dataset is generated on first use when no ShapeNet root is configured."""
     from lib.data_io import dataset_root

@@ -5,9 +5,9 @@ usage errors answer without waiting for TensorFlow."""
 import argparse
 import os
 
-from lib.commands.common import (CommandError, add_config_args, at_least, backend_ready, command_line,
-                            config_from_args, dataset_meta, ensure_dataset, given_path, network_from_cfg,
-                            output_folder, parse_list, shown_path)
+from lib.commands.common import (CommandError, add_config_args, apply_stored_network, at_least, backend_ready,
+                            command_line, config_from_args, dataset_meta, ensure_dataset, given_path,
+                            network_from_cfg, output_folder, parse_list, shown_path)
 from lib.commands.photos import add_photo_arguments, check_photo_arguments, photo_test, photo_train
 from lib.data_io import repo_path
 
@@ -190,16 +190,10 @@ def cmd_test(argv):
     backend_ready()   # the arguments are good: now load Keras
     from lib.data_io import category_model_pairs
     from lib.test_net import VIEWS_NOTE, evaluate, mean_shape_baseline, write_reports
-    from lib.weights import build_overrides, load_weights, read_spec
+    from lib.weights import load_weights
     from models import paper_name
-    stored = read_spec(weights) or {}
     cfg = config_from_args(args, **{'DIR.DATASET_ROOT': os.path.abspath(args.data) if args.data else None})
-    if stored and not args.net:
-        # the network's structure comes from the file; the config may not repeat it
-        cfg.NETWORK.NAME = stored['name']
-        for field, value in build_overrides(stored).items():
-            key = field.upper()
-            cfg.NETWORK[key] = type(cfg.NETWORK[key])(value)
+    stored = apply_stored_network(cfg, weights, args.net)   # the config may not repeat the structure
     ensure_dataset(cfg)
     network = network_from_cfg(cfg, args.net)
     load_weights(network, weights)

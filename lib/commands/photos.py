@@ -9,8 +9,9 @@ every command, the arguments and the split are checked before Keras is loaded.
 import datetime
 import os
 
-from lib.commands.common import (CommandError, backend_ready, command_line, config_from_args, given_path,
-                            network_from_cfg, output_folder, parse_list, shown_path)
+from lib.commands.common import (CommandError, apply_stored_network, backend_ready, command_line,
+                            config_from_args, given_path, network_from_cfg, output_folder, parse_list,
+                            shown_path)
 from lib.data_io import repo_path
 
 DATASETS = ('shapenet', 'pascal3d', 'pix3d')
@@ -97,18 +98,6 @@ def _baseline_samples(args, root, split_file):
     except (DataError, CommandError) as e:
         return None, str(e)
     return samples or None, 'the train split is empty'
-
-
-def apply_stored_network(cfg, weights, net=None):
-    """The network's structure from the weights file (as ./run.sh test does), unless --net names one."""
-    from lib.weights import build_overrides, read_spec
-    stored = read_spec(weights) or {}
-    if stored and not net:
-        cfg.NETWORK.NAME = stored['name']
-        for field, value in build_overrides(stored).items():
-            key = field.upper()
-            cfg.NETWORK[key] = type(cfg.NETWORK[key])(value)
-    return stored
 
 
 def _view(args, root):

@@ -24,8 +24,8 @@ from lib.data_augmentation import (OBJECT_FILL, RENDERING_SIZE, border_colour, f
                                    load_image, preprocess_test, split_alpha)
 from lib.data_io import DataError, warn
 from lib.voxel import occupied_probability
-from lib.weights import WeightsError, build_overrides, load_weights, read_spec
-from models import build_network
+from lib.weights import WeightsError, load_weights, read_spec
+from models import build_network, spec_from_stored
 from models.common import logits_after_views
 
 def _object_mask(rgb, alpha):
@@ -100,7 +100,7 @@ def network_from_weights(weights, net=None, batch_size=None, stateful=False):
     spec = read_spec(weights)
     if spec is None and not net:
         raise WeightsError(f'{weights} does not say which network it holds; pass net=NAME (--net)')
-    model = build_network(net or spec['name'], batch_size=batch_size, stateful=stateful, **build_overrides(spec))
+    model = build_network(spec_from_stored(spec or {}, net), batch_size=batch_size, stateful=stateful)
     return load_weights(model, weights)
 
 
