@@ -19,10 +19,10 @@ import time
 import keras
 import numpy as np
 from keras import ops
-from keras.src.losses.loss import scale_loss_for_distribution   # not exported by keras
 
-from lib.layers import voxel_cross_entropy
 from lib.atomic import atomic_write_text
+from lib.layers import voxel_cross_entropy
+from lib.progress import Progress
 from lib.weights import first_non_finite, load_weights, save_weights
 
 CHECKPOINTS = 'checkpoints'
@@ -83,6 +83,18 @@ class LastValue(keras.metrics.Metric):
         self.value.assign(0.0)
 
 
+def share_per_replica(loss):
+    """loss / the number of replicas of the TensorFlow distribution strategy in use (loss itself on
+    one replica or another backend): Keras' private scale_loss_for_distribution, which its train_step
+    undoes (multiplying by the number of replicas) for the logs."""
+    if keras.backend.backend() == 'tensorflow':
+        import tensorflow as tf
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas > 1:
+            loss = loss * ops.cast(1.0 / replicas, loss.dtype)
+    return loss
+
+
 def _multi_worker(strategy):
     if strategy is None or keras.backend.backend() != 'tensorflow':
         return False
@@ -132,7 +144,7 @@ class VoxelTrainer(keras.Model):
         # 1/N of its loss (a no-op for one replica): the sum is the mean of the per-replica
         # cross-entropies, i.e. the global batch's, plus the decay once. Keras applies this in its
         # own compile losses, not to an overridden compute_loss; train_step undoes it for its logs.
-        return scale_loss_for_distribution(loss)
+        return share_per_replica(loss)
 
     # Two workarounds for Keras' fit() under a multi-worker strategy (keras-team/keras#20585);
     # neither applies on one device or under 'mirrored'.
@@ -359,29 +371,15 @@ class Supervisor(keras.callbacks.Callback):
         self.iteration = start
         self.diverged = None
         self.recent = []
-        self.interactive = sys.stdout.isatty()
         self.loss_log = open(os.path.join(out_dir, 'train_log.csv'), 'a')
         if self.loss_log.tell() == 0:
             self.loss_log.write('iteration,loss,learning_rate,seconds\n')
         self.t0 = time.time()
 
     def on_train_begin(self, logs=None):
-        self.t_start = time.time()
-
-    def show_progress(self, loss, lr):
-        """One line: global iteration, bar, loss (mean of the last PRINT_FREQ), lr, speed, ETA.
-        Redrawn in place on a terminal; one line per PRINT_FREQ iterations in a log file."""
-        it, done = self.iteration, self.iteration - self.start
-        per_it = (time.time() - self.t_start) / max(1, done)
-        eta = per_it * (self.total - it)
-        filled = int(30 * it / self.total)
-        line = (f'iteration {it:>{len(str(self.total))}}/{self.total} [{"=" * filled}{"." * (30 - filled)}] '
-                f'loss {loss:.4f}  lr {lr:.1e}  {per_it:.2f} s/it  ETA {eta / 60:.0f} min')
-        if self.interactive:
-            sys.stdout.write('\r' + line + ('\n' if it == self.total else ''))
-        else:
-            sys.stdout.write(line + '\n')
-        sys.stdout.flush()
+        # on stdout, beside the run's other lines: redrawn on a terminal, a line per PRINT_FREQ in a log
+        self.progress = Progress(self.total, 'iteration', stream=sys.stdout, start=self.start,
+                                 every=self.cfg.TRAIN.PRINT_FREQ)
 
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
@@ -403,8 +401,8 @@ class Supervisor(keras.callbacks.Callback):
                                 else '; no good checkpoint is left: a rerun starts over'))
             self.model.stop_training = True
             return
-        if self.interactive or it % self.cfg.TRAIN.PRINT_FREQ == 0 or it == self.total:
-            self.show_progress(float(np.mean(self.recent)), lr)
+        # the loss shown: the mean of the last PRINT_FREQ iterations
+        self.progress.update(1, note=f'loss {np.mean(self.recent):.4f}  lr {lr:.1e}')
         if self.validate is not None and (it % self.cfg.TRAIN.VALIDATION_FREQ == 0 or it == self.total):
             self.loss_log.flush()
             self.validate(it)

@@ -8,7 +8,6 @@ beside ours on ShapeNet), iou_vs_views.png, and reconstructions.png (input views
 """
 import json
 import os
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -19,25 +18,14 @@ from lib.data_io import DataError, warn
 from lib.data_process import load_test_views, load_voxels
 from lib.paper_results import (PAPER_THRESHOLD, PASCAL3D_CLASSES, PASCAL3D_COLUMNS, PASCAL3D_KAR, PASCAL3D_MEANS,
                                PASCAL3D_RES_GRU_3, RES_GRU_3_BY_CATEGORY, RES_GRU_3_BY_VIEWS, TABLE1)
-from lib.voxel import aggregate, iou, occupied_probability
 from lib.atomic import atomic_write_text
+from lib.layers import voxel_cross_entropy
+from lib.progress import Progress
+from lib.voxel import aggregate, iou, occupied_probability
 from models.common import logits_after_views
 
 VIEWS_NOTE = ('views are the first n renderings of each model (00.png, 01.png, ...), test '
               'preprocessing (background 240, centre crop): deterministic')
-
-
-def _log_softmax(logits):
-    logits = np.asarray(logits, np.float64)
-    shifted = logits - logits.max(-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
-
-
-def per_sample_loss(logits, occupancy):
-    """The voxel cross-entropy of each sample (mean over its voxels)."""
-    log_p = _log_softmax(logits)
-    y = np.asarray(occupancy, bool)
-    return -np.where(y, log_p[..., 1], log_p[..., 0]).mean(axis=(1, 2, 3))
 
 
 class Evaluation:
@@ -71,7 +59,8 @@ class Evaluation:
 
 def evaluate(network, cfg, pairs, view_counts=(1, 2, 3, 4, 5), thresholds=(0.4,), batch_size=8,
              n_examples=0, progress=None):
-    """Run network on the first max(view_counts) renderings of every (synset, model) pair."""
+    """Run network on the first max(view_counts) renderings of every (synset, model) pair.
+    progress: a label to show a progress bar under (lib.progress), or None for none."""
     result = Evaluation(view_counts, thresholds)
     longest = max(view_counts)
     if longest > cfg.TRAIN.NUM_RENDERING:
@@ -90,12 +79,13 @@ def evaluate(network, cfg, pairs, view_counts=(1, 2, 3, 4, 5), thresholds=(0.4,)
         return loaded
 
     chunks = [pairs[i:i + batch_size] for i in range(0, len(pairs), batch_size)]
-    started = time.time()
+    bar = Progress(len(pairs), progress, enabled=progress is not None)
     with ThreadPoolExecutor(1) as pool:   # decode the next chunk while the network runs
         upcoming = pool.submit(load, chunks[0]) if chunks else None
         for index in range(len(chunks)):
             loaded = upcoming.result()
             upcoming = pool.submit(load, chunks[index + 1]) if index + 1 < len(chunks) else None
+            bar.update(len(chunks[index]) - len(loaded))   # the skipped ones
             if not loaded:
                 continue
             images = np.stack([x[2] for x in loaded])
@@ -104,7 +94,8 @@ def evaluate(network, cfg, pairs, view_counts=(1, 2, 3, 4, 5), thresholds=(0.4,)
                       for n, v in logits_after_views(network, images, view_counts).items()}
             for n in view_counts:
                 occupancy = occupied_probability(logits[n])
-                result.loss[n].extend(per_sample_loss(logits[n], truth).tolist())
+                loss = voxel_cross_entropy(truth, logits[n], per_sample=True)
+                result.loss[n].extend(ops.convert_to_numpy(loss).tolist())
                 for t in result.thresholds:
                     result.iou[(n, t)].extend(iou(occupancy >= t, truth).tolist())
             for i, (synset, model, views, _) in enumerate(loaded):
@@ -113,8 +104,7 @@ def evaluate(network, cfg, pairs, view_counts=(1, 2, 3, 4, 5), thresholds=(0.4,)
                 if len(result.examples) < n_examples and synset not in seen_examples:
                     seen_examples.add(synset)
                     result.examples.append((synset, model, views, truth[i], occupied_probability(logits[longest][i])))
-            if progress:
-                progress(len(result.models) + len(result.skipped), len(pairs), time.time() - started)
+            bar.update(len(loaded))
     return result
 
 

@@ -1,7 +1,8 @@
 """Voxel utilities: IoU and its aggregation over models and categories, and surface meshes.
 
-IoU of a prediction is |P ∩ G| / |P ∪ G| with P = (p_occupied >= threshold); the paper reports
-t = 0.4, later papers t = 0.3 and scans 0.2-0.5. Per-category IoU is the mean over that category's
+IoU of a prediction is |P ∩ G| / |P ∪ G| with P = (p_occupied >= threshold), 1.0 when both are
+empty (EMPTY_IOU; every IoU of the port, evaluation and dataset coverage alike, is computed here).
+The paper reports t = 0.4, later papers t = 0.3 and scans 0.2-0.5. Per-category IoU is the mean over that category's
 models; "mean over categories" averages the categories equally (the paper's table), "mean over
 models" weights every model equally.
 """
@@ -14,14 +15,31 @@ def occupied_probability(logits):
     return (1.0 / (1.0 + np.exp(logits[..., 0] - logits[..., 1]))).astype(np.float32)
 
 
+# The empty-grid rule: two empty grids agree fully (IoU 1.0); an empty grid against any other is 0.
+EMPTY_IOU = 1.0
+
+
+def _iou(intersection, union):
+    return np.where(union > 0, intersection / np.maximum(union, 1), EMPTY_IOU)
+
+
 def iou(predicted, truth):
-    """IoU per sample of boolean grids (..., N, N, N); 1.0 where both are empty."""
+    """IoU per sample of boolean grids (..., N, N, N); EMPTY_IOU where both are empty."""
     predicted = np.asarray(predicted, bool)
     truth = np.asarray(truth, bool)
     axes = (-3, -2, -1)
     intersection = np.logical_and(predicted, truth).sum(axis=axes)
     union = np.logical_or(predicted, truth).sum(axis=axes)
-    return np.where(union > 0, intersection / np.maximum(union, 1), 1.0)
+    return _iou(intersection, union)
+
+
+def iou_matrix(a, b):
+    """iou of every row of a (N, V) bool against every row of b (M, V) bool (flattened grids): (N, M),
+    as two matrix products instead of N x M grid comparisons."""
+    af, bf = np.asarray(a, np.float32), np.asarray(b, np.float32)
+    intersection = af @ bf.T
+    union = af.sum(1)[:, None] + bf.sum(1)[None, :] - intersection
+    return _iou(intersection, union)
 
 
 def iou_at_thresholds(occupancy, truth, thresholds):

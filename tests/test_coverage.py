@@ -9,7 +9,8 @@ import pytest
 
 from datasets.embedded.generator import generate_dataset
 from lib.binvox_rw import Voxels, write_binvox
-from lib.analysis.coverage import appearance_stats, iou_matrix, shape_coverage, tree_appearance
+from lib.analysis.coverage import appearance_stats, shape_coverage, tree_appearance
+from lib.voxel import iou, iou_matrix
 from lib.data_io import DataError
 from tests.conftest import REPO
 
@@ -37,6 +38,10 @@ def test_iou_matrix_on_hand_made_grids():
     a = _grid(np.s_[0:16]).reshape(1, -1)
     b = np.stack([_grid(np.s_[0:16]), _grid(np.s_[0:8]), _grid(np.s_[16:32])]).reshape(3, -1)
     np.testing.assert_allclose(iou_matrix(a, b), [[1.0, 0.5, 0.0]])
+    # one empty-grid rule for both forms: two empty grids agree (1.0), empty against a shape is 0
+    empty = np.zeros((1, a.shape[1]), bool)
+    np.testing.assert_allclose(iou_matrix(empty, np.concatenate([empty, a])), [[1.0, 0.0]])
+    assert iou(empty.reshape(32, 32, 32), empty.reshape(32, 32, 32)) == 1.0
 
 
 def test_coverage_picks_the_best_generated_match_per_category(tmp_path):

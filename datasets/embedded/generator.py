@@ -117,13 +117,13 @@ def voxelise(parts, n=N_VOX):
         inside |= part.inside(points)
     grid = inside.reshape(n, n, n)
     for part in parts:
-        grid |= surface_voxels(part.vertices, part.faces, n, side, inset=SURFACE_INSET * side / n)
+        grid |= convex_part_surface(part.vertices, part.faces, n, side, inset=SURFACE_INSET * side / n)
     # binvox's header: translate = bounding-box minimum, scale = the cube's side
     translate = tuple(float(v) for v in lo)
     return grid, Voxels(grid, translate, side)
 
 
-def surface_voxels(vertices, faces, n, side, inset=0.0):
+def convex_part_surface(vertices, faces, n, side, inset=0.0):
     """Voxels of an n^3 grid of side `side` (centred on the origin) through which the surface of a
     convex solid passes, from barycentric samples spaced at most a third of a voxel apart along every
     triangle, each moved `inset` inwards (the solid's inside is away from its mean vertex)."""

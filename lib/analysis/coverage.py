@@ -18,6 +18,7 @@ from PIL import Image
 from lib.binvox_rw import read_binvox
 from lib.data_io import DataError, list_models, warn
 from lib.atomic import atomic_write, atomic_write_text
+from lib.voxel import iou_matrix
 
 COLOURED_SATURATION = 0.25
 DARK_VALUE = 0.25
@@ -56,14 +57,6 @@ def _grids(root, synset, models):
         names.append(m)
         grids.append(data.reshape(-1))
     return names, np.array(grids, dtype=bool).reshape(len(grids), -1)
-
-
-def iou_matrix(a, b):
-    """IoU of every row of a (N, V) bool against every row of b (M, V) bool: (N, M)."""
-    af, bf = a.astype(np.float32), b.astype(np.float32)
-    inter = af @ bf.T
-    union = af.sum(1)[:, None] + bf.sum(1)[None, :] - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
 def shape_coverage(real_root, generated_root):

@@ -205,13 +205,8 @@ def cmd_test(argv):
     baseline_cfg = _baseline_config(cfg, args)
     out_dir = output_folder(given_out or _default_test_out(weights))
     print(f'evaluating {network.name} ({weights}) on {len(pairs)} {args.split}-split models; {VIEWS_NOTE}')
-
-    def progress(done, total, seconds):
-        end = '\n' if done >= total else ''
-        print(f'\r  {done}/{total} models, {seconds:.0f} s', end=end, flush=True)
-
     result = evaluate(network, cfg, pairs, views, thresholds, batch_size=cfg.TEST.BATCH_SIZE, n_examples=6,
-                      progress=progress)
+                      progress='models')
     if not result.models:
         raise CommandError('no test model could be evaluated')
     import datetime

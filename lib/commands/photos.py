@@ -137,12 +137,8 @@ def photo_test(args, argv, views, thresholds, weights, out_dir):
     network = network_from_cfg(cfg, args.net)
     load_weights(network, weights)
     print(f'evaluating {network.name} ({weights}) on {len(pairs)} objects, one photo each')
-
-    def progress(done, total, seconds):
-        print(f'\r  {done}/{total} objects, {seconds:.0f} s', end='\n' if done >= total else '', flush=True)
-
     result = evaluate(network, cfg, pairs, [1], thresholds, batch_size=cfg.TEST.BATCH_SIZE, n_examples=6,
-                      progress=progress)
+                      progress='objects')
     if not result.models:
         raise CommandError('no object could be evaluated')
     result.skipped = list(skips.items) + result.skipped   # bad data before and during the evaluation
