@@ -88,7 +88,8 @@ def test_seeds_append_and_a_finished_seed_is_not_run_again(tmp_path, monkeypatch
     assert [m[1] for m in made] == [0] * 5
     doc = json.loads((results / 'table1_cpu2.json').read_text())
     assert sorted(doc['runs']) == sorted(NETWORK_ORDER) and all(list(r) == ['0'] for r in doc['runs'].values())
-    run_comparison('cpu2', [0, 1], NETWORK_ORDER, runs, results_dir=str(results), command='./run.sh compare --seeds 0,1')
+    run_comparison('cpu2', [0, 1], NETWORK_ORDER, runs, results_dir=str(results),
+                   command='./run.sh compare --seeds 0,1')
     assert [m[1] for m in made] == [0] * 5 + [1] * 5   # seed 0 was not made again
     doc = json.loads((results / 'table1_cpu2.json').read_text())
     assert doc['runs']['res_gru_3']['1']['iou'][4] == pytest.approx(0.61)

@@ -28,6 +28,7 @@ NETWORK_ORDER = report.NETWORK_ORDER
 PROTOCOLS = {'cpu': 'table1', 'cpu2': 'table1_cpu2', 'paper': 'table1_paper'}
 
 
+MILESTONES = ('validation', 'resuming', 'final weights', 'error', 'training ')
 PROGRESS_LINE = re.compile(r'^\S.* \[[#.]+\] \d+/\d+ ')
 
 
@@ -128,7 +129,7 @@ def _run(command, log_path):
         for line in proc.stdout:
             log.write(line)
             # the run's milestones and its progress bar (lib/progress.py: a line per tenth in a pipe)
-            if line.startswith(('validation', 'resuming', 'final weights', 'error', 'training ')) or PROGRESS_LINE.match(line):
+            if line.startswith(MILESTONES) or PROGRESS_LINE.match(line):
                 print('  ' + line.rstrip(), flush=True)
         if proc.wait() != 0:
             raise CompareError(f'{command[1]} failed (exit {proc.returncode}); see {log_path}')
@@ -174,7 +175,8 @@ def run_comparison(protocol, seeds, networks, out_root, data=None, real_eval=Non
     runs = planned_runs(protocol, seeds, networks, out_root, data, real_eval)
     shas = {net: config_sha(protocol, net) for net in networks}
     for run in runs:   # refuse before hours of training, not after
-        record = report.get_run(results, run.net, run.seed) or next(iter(results['runs'].get(run.net, {}).values()), None)
+        earlier = results['runs'].get(run.net, {})
+        record = report.get_run(results, run.net, run.seed) or next(iter(earlier.values()), None)
         if record is not None and record.get('config_sha') != shas[run.net]:
             raise CompareError(f"{files['json']}: {TABLE1[run.net]['paper_name']} was run with another config "
                                f"({record.get('config_sha')}, now {shas[run.net]}); use another --results folder")
@@ -300,7 +302,8 @@ def _evaluated_models(cfg, real_eval):
     except (DataError, OSError):
         return 0, real, 'evaluation not counted: the dataset is not there yet (it is made on first use)'
     validations, per = cfg.TRAIN.NUM_ITERATION // cfg.TRAIN.VALIDATION_FREQ, min(cfg.TEST.NUM_VALIDATION_MODELS, test)
-    note = f'each run: {test} test models, {validations} validations of {per}' + (f', {real} real models' if real_eval else '')
+    note = f'each run: {test} test models, {validations} validations of {per}'
+    note += f', {real} real models' if real_eval else ''
     return test + validations * per, real, note
 
 

@@ -146,7 +146,8 @@ def _validation_table(results):
     for net in NETWORK_ORDER:
         for record in results['runs'].get(net, {}).values():
             if record.get('validation'):
-                curves.setdefault(net, []).append(dict(zip(record['validation']['iteration'], record['validation']['iou'])))
+                v = record['validation']
+                curves.setdefault(net, []).append(dict(zip(v['iteration'], v['iou'])))
     if not curves:
         return []
     iterations = sorted(set.intersection(*(set(c) for runs in curves.values() for c in runs)))
@@ -176,7 +177,8 @@ def markdown(results):
     lines += ['## Runs', '', '| seed | networks | date | machine | code | command |', '|---|---|---|---|---|---|']
     seeds = sorted({int(s) for by_seed in results['runs'].values() for s in by_seed})
     for seed in seeds:
-        recs = {net: results['runs'][net][str(seed)] for net in NETWORK_ORDER if str(seed) in results['runs'].get(net, {})}
+        recs = {net: results['runs'][net][str(seed)] for net in NETWORK_ORDER
+                if str(seed) in results['runs'].get(net, {})}
         r = next(iter(recs.values()))
         names = ', '.join(TABLE1[n]['paper_name'] for n in recs)
         dates = sorted({x.get('date', '?') for x in recs.values()})
@@ -211,7 +213,8 @@ def markdown(results):
     categories = sorted(first['per_category'])
     nets = list(test)
     lines += ['', '## IoU per category at 5 views, test split (mean over seeds)', '',
-              '| category | ' + ' | '.join(TABLE1[n]['paper_name'] for n in nets) + ' |', '|' + '---|' * (1 + len(nets))]
+              '| category | ' + ' | '.join(TABLE1[n]['paper_name'] for n in nets) + ' |',
+              '|' + '---|' * (1 + len(nets))]
     for c in categories:
         lines.append(f'| {CATEGORY_NAMES.get(c, c)} | ' + ' | '.join(
             f"{np.mean([r['per_category'][c] for r in test[n].values() if c in r['per_category']]):.3f}"
