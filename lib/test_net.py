@@ -85,8 +85,8 @@ def evaluate(network, cfg, pairs, view_counts=(1, 2, 3, 4, 5), thresholds=(0.4,)
         for index in range(len(chunks)):
             loaded = upcoming.result()
             upcoming = pool.submit(load, chunks[index + 1]) if index + 1 < len(chunks) else None
-            bar.update(len(chunks[index]) - len(loaded))   # the skipped ones
             if not loaded:
+                bar.update(len(chunks[index]))
                 continue
             images = np.stack([x[2] for x in loaded])
             truth = np.stack([x[3] for x in loaded])
@@ -104,7 +104,7 @@ def evaluate(network, cfg, pairs, view_counts=(1, 2, 3, 4, 5), thresholds=(0.4,)
                 if len(result.examples) < n_examples and synset not in seen_examples:
                     seen_examples.add(synset)
                     result.examples.append((synset, model, views, truth[i], occupied_probability(logits[longest][i])))
-            bar.update(len(loaded))
+            bar.update(len(chunks[index]))   # evaluated or skipped
     return result
 
 
