@@ -34,7 +34,7 @@ class LookedMesh:
     own: np.ndarray               # (F,) bool: the file gave the face a colour or texture
     texture: np.ndarray           # (F,) int index into textures, -1 = none
     uv: np.ndarray                # (F, 3, 2) the face's corner UVs (zeros without a texture)
-    textures: list                # of (H, W, 3) float arrays in [0, 1]
+    textures: list                # of ((H, W, 3) uint8 image, RGB factor in [0, 1]) pairs
 
     def sample_colours(self, tri, points):
         """Colour (N, 3) of samples at world points on triangles tri: the face colour, or its texture
@@ -48,7 +48,7 @@ class LookedMesh:
         corners = self.vertices[self.faces[t]]                       # (N, 3, 3)
         weights = barycentric(corners, points[textured])
         uv = np.einsum('nk,nkd->nd', weights, self.uv[t])
-        for k, image in enumerate(self.textures):
+        for k, (image, factor) in enumerate(self.textures):
             sel = np.flatnonzero(self.texture[t] == k)
             if sel.size == 0:
                 continue
@@ -56,7 +56,7 @@ class LookedMesh:
             u, v = uv[sel, 0] % 1.0, uv[sel, 1] % 1.0
             col = np.minimum((u * w).astype(np.int64), w - 1)
             row = np.minimum(((1.0 - v) * h).astype(np.int64), h - 1)   # UV origin at the bottom left
-            colours[textured[sel]] = image[row, col]
+            colours[textured[sel]] = image[row, col] * (factor / 255.0)
         return colours
 
 
@@ -80,28 +80,30 @@ def _short(error):
 
 
 def _texture_array(image):
-    """(H, W, 3) float array of a PIL image (alpha dropped, large ones shrunk)."""
+    """(H, W, 3) uint8 array of a PIL image (alpha dropped, large ones shrunk; uint8, as a model may
+    have dozens of textures)."""
     from PIL import Image
     image = image.convert('RGB')
     if max(image.size) > MAX_TEXTURE_SIDE:
         image.thumbnail((MAX_TEXTURE_SIDE, MAX_TEXTURE_SIDE), Image.BILINEAR)
-    return np.asarray(image, dtype=np.float64) / 255.0
+    return np.asarray(image, dtype=np.uint8)
 
 
 def _rgb(values, default=None):
     """RGB in [0, 1] of a colour trimesh gives as 0-255 integers or 0-1 floats (RGB or RGBA)."""
     if values is None:
         return default
-    values = np.asarray(values, dtype=np.float64).ravel()[:3]
+    values = np.asarray(values)
+    integers = values.dtype.kind in 'ui'
+    values = values.astype(np.float64).ravel()[:3]
     if values.size < 3:
         return default
-    if values.max() > 1.0:
-        values = values / 255.0
-    return np.clip(values, 0.0, 1.0)
+    return np.clip(values / 255.0 if integers else values, 0.0, 1.0)
 
 
 def _material_look(material):
-    """(colour, gloss, shininess, PIL image or None) of a trimesh material."""
+    """(colour, gloss, shininess, PIL image or None) of a trimesh material (the colour is Kd or glTF's
+    base colour factor, also where a texture is given)."""
     if hasattr(material, 'baseColorFactor') or hasattr(material, 'baseColorTexture'):   # glTF
         colour = _rgb(getattr(material, 'baseColorFactor', None), np.ones(3))
         image = getattr(material, 'baseColorTexture', None)
@@ -110,8 +112,6 @@ def _material_look(material):
         return colour, 0.4 * (1.0 - rough), 10.0 + 70.0 * (1.0 - rough), image
     colour = _rgb(getattr(material, 'diffuse', None), np.array(GREY))
     image = getattr(material, 'image', None)
-    if image is not None:
-        colour = np.ones(3)   # the texture replaces the colour (Blender's OBJ importer)
     specular = _rgb(getattr(material, 'specular', None), np.zeros(3))
     shininess = getattr(material, 'glossiness', None)
     shininess = 20.0 if shininess is None else float(np.clip(shininess, 5.0, 100.0))
@@ -127,20 +127,17 @@ def _geometry_look(mesh, textures):
     visual = mesh.visual
     kind = getattr(visual, 'kind', None)
     if kind == 'texture' and getattr(visual, 'material', None) is not None:
-        c, g, s, image = _material_look(visual.material)
+        c, g, shine, image = _material_look(visual.material)
         corners = getattr(visual, 'uv', None)
-        multiply = np.ones(3)
         if image is not None and corners is not None and len(corners) == len(mesh.vertices):
-            textures.append(_texture_array(image))
+            # glTF: the base colour factor multiplies the texture; .mtl: the texture replaces Kd
+            factor = c if hasattr(visual.material, 'baseColorFactor') else np.ones(3)
+            textures.append((_texture_array(image), factor))
             texture[:] = len(textures) - 1
             uv = np.asarray(corners, dtype=np.float64)[mesh.faces]
-            if hasattr(visual.material, 'baseColorFactor'):
-                multiply = c
             c = np.ones(3)
         colour[:] = c
-        gloss[:], shininess[:], own[:] = g, s, True
-        if texture[0] >= 0 and not np.allclose(multiply, 1.0):   # glTF: factor times texture
-            textures[-1] = textures[-1] * multiply
+        gloss[:], shininess[:], own[:] = g, shine, True
     elif kind in ('face', 'vertex'):
         colour = np.asarray(visual.face_colors, dtype=np.float64)[:, :3] / 255.0
         own[:] = True
