@@ -26,8 +26,7 @@ CFG_DIR = 'experiments/cfgs/table1'
 NETWORK_ORDER = report.NETWORK_ORDER
 # protocol -> stem of its results files in experiments/results
 PROTOCOLS = {'cpu': 'table1', 'cpu2': 'table1_cpu2', 'paper': 'table1_paper'}
-
-
+# the lines of a run's output shown as it goes (all of it goes to the run's compare.log)
 MILESTONES = ('validation', 'resuming', 'final weights', 'error', 'training ')
 PROGRESS_LINE = re.compile(r'^\S.* \[[#.]+\] \d+/\d+ ')
 
@@ -264,6 +263,8 @@ def print_plan(protocol, todo, json_path, measure):
         return
     if measure:
         print_expected_time(protocol, pending, measure)
+    else:
+        print('\n# expected time: not measured (--measure none)')
 
 
 def _models_being_made(cfg):
