@@ -32,6 +32,7 @@ def test_dry_run_lists_a_train_and_a_test_per_network_and_seed(tmp_path):
     assert paper.returncode == 1 and '--data' in paper.stderr
 
 
+@pytest.mark.slow   # builds and times a network in a subprocess
 def test_cpu2_dry_run_measures_step_times_and_prints_the_expected_time(tmp_path):
     """One network measured (the fast one), two runs planned: the commands, the real-eval tests, the
     measured step time, the machine's load and an expected time."""
