@@ -61,7 +61,7 @@ def build_v1(rng):
 
 
 # ---------------------------------------------------------------------------------------- version 2
-from datasets.embedded.primitives import cylinder, plate   # noqa: E402
+from datasets.embedded.primitives import plate   # noqa: E402
 from datasets.embedded.shapes.common import tagged   # noqa: E402
 
 MATERIALS = {

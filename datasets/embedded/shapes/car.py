@@ -63,7 +63,6 @@ def build_v1(rng):
 # version 2: sedans, hatchbacks, wagons, SUVs, pickups, vans, sports cars, buses/trucks; wheel arches,
 # a glass band around the greenhouse, tyres with hubs, lights and bumpers, each part tagged with its role.
 
-from datasets.embedded.primitives import tube  # noqa: E402
 from datasets.embedded.shapes.common import tagged, ROT_Z90  # noqa: E402
 
 KINDS = ('sedan', 'hatchback', 'wagon', 'suv', 'pickup', 'van', 'sports', 'coupe', 'bus', 'truck')

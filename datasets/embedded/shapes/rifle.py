@@ -64,7 +64,6 @@ def build_v1(rng):
 # double-barrel), short carbines / sub-machine guns, light machine guns on bipods, muskets with full
 # wooden stocks; each part tagged with its role.
 
-from datasets.embedded.primitives import ellipsoid, prism  # noqa: E402
 from datasets.embedded.shapes.common import tagged  # noqa: E402
 
 KINDS = ('assault', 'sniper', 'hunting', 'shotgun', 'carbine', 'lmg', 'musket')

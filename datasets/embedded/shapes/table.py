@@ -62,7 +62,6 @@ def build_v1(rng):
 
 
 # ---------------------------------------------------------------------------------------- version 2
-from datasets.embedded.primitives import plate   # noqa: E402
 from datasets.embedded.shapes.common import tagged   # noqa: E402
 
 MATERIALS = {

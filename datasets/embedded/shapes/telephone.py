@@ -60,7 +60,6 @@ def build_v1(rng):
 
 
 # ---------------------------------------------------------------------------------------- version 2
-from datasets.embedded.shapes.common import tagged   # noqa: E402
 
 MATERIALS = {
     'body': {'black': 0.45, 'grey': 0.15, 'white': 0.15, 'metal': 0.1, 'plastic': 0.1, 'paint': 0.05},
