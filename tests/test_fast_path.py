@@ -156,6 +156,7 @@ def test_one_graph_serves_every_number_of_views(fast_path):
     assert len(counted) <= 2
 
 
+@pytest.mark.slow   # compiles the forward for several sets of view counts
 def test_logits_after_views_compiles_once_per_set_of_view_counts():
     """Evaluation and the demo call it batch after batch: one graph for any batch and view count."""
     from models.common import _COMPILED, _logits_after_views, logits_after_views

@@ -119,6 +119,7 @@ def test_converter_names_the_first_mismatch():
         convert_original(model, swapped)
 
 
+@pytest.mark.slow   # ./run.sh convert in subprocesses
 def test_convert_command_errors_are_one_line(tmp_path):
     model = build_network('gru_3', width=0.125)
     arrays = _tiny_original_arrays(model)

@@ -112,6 +112,7 @@ def _run(args, capsys):
     return code, out.out, out.err
 
 
+@pytest.mark.slow   # ./run.sh train and test in subprocesses
 def test_test_command_writes_the_reports_with_the_papers_table(tree, tiny_weights, tmp_path, capsys):
     root, good = tree
     out = tmp_path / 'report'
@@ -135,6 +136,7 @@ def test_test_command_writes_the_reports_with_the_papers_table(tree, tiny_weight
     assert 'CAD/chair/02.off' in markdown   # the skipped samples are listed
 
 
+@pytest.mark.slow   # ./run.sh train and test in subprocesses
 def test_fine_tuning_runs_on_the_train_split(tree, tiny_weights, tmp_path, capsys):
     root, good = tree
     out = tmp_path / 'finetune'

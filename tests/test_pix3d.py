@@ -87,6 +87,7 @@ def test_a_missing_mask_or_model_is_one_counted_line(tree, tmp_path, capfd):
     assert 'NONE/model.obj: mesh file missing; 1 sample skipped' in err and 'none.png: image file missing' in err
 
 
+@pytest.mark.slow   # ./run.sh test in a subprocess
 def test_test_command_end_to_end_with_the_s1_split_and_masks(tree, tmp_path, capsys):
     import keras
     from lib.commands.cli import main
