@@ -297,6 +297,7 @@ def test_useful_work_is_the_reference_minus_the_inserted_zeros():
 
 # ---- the command ----
 
+@pytest.mark.slow   # ./run.sh bench --quick in a subprocess
 def test_bench_quick_runs_end_to_end_and_reports_every_target(tmp_path):
     out = tmp_path / 'bench.md'
     result = subprocess.run([str(REPO / 'run.sh'), 'bench', '--quick', '--out', str(out)], capture_output=True,
