@@ -53,14 +53,14 @@ def value_noise(points, seed=0):
     The 8 corners of a point's cell are hashed at once from per-axis terms (the hash XORs one term
     per axis); the trilinear sum adds the corners in the order dx, dy, dz of the plain loop.
     """
-    p = np.asarray(points, dtype=np.float64)
+    p = np.asarray(points, dtype=np.float64).T.copy()   # (3, N): one contiguous row per axis
     base = np.floor(p)
     f = p - base
     w = f * f * (3.0 - 2.0 * f)
     i = base.astype(np.int64)
     # per axis: [weight of the lower corner, of the upper one] and the hash terms of both corners
-    weights = [(1 - w[:, a], w[:, a]) for a in range(3)]
-    terms = [np.stack([i[:, a] * m, (i[:, a] + 1) * m]) for a, m in enumerate(_HASH_MULTIPLIERS)]
+    weights = [(1 - w[a], w[a]) for a in range(3)]
+    terms = [np.stack([i[a] * m, (i[a] + 1) * m]) for a, m in enumerate(_HASH_MULTIPLIERS)]
     h = terms[0][:, None, None] ^ terms[1][None, :, None] ^ terms[2][None, None, :] ^ (seed * _SEED_MULTIPLIER)
     corner = _mix(h)
     out = None
@@ -78,10 +78,16 @@ _SEED_MULTIPLIER = 2654435761
 
 
 def _mix(h):
-    """The integer hash's final mixing of XORed lattice terms, as a value in [0, 1)."""
-    h = (h ^ (h >> 13)) * 1274126177
-    h = h ^ (h >> 16)
-    return (h & 0xFFFFFF).astype(np.float64) / float(1 << 24)
+    """The integer hash's final mixing of XORed lattice terms (int64 h, overwritten), as a value in
+    [0, 1): h ^= h >> 13, times 1274126177, h ^= h >> 16, its low 24 bits / 2^24 (a power of two:
+    multiplying by its inverse is the same exact scaling)."""
+    shifted = h >> 13
+    h ^= shifted
+    h *= 1274126177
+    np.right_shift(h, 16, out=shifted)
+    h ^= shifted
+    h &= 0xFFFFFF
+    return h.astype(np.float64) * (1.0 / (1 << 24))
 
 
 def _perpendicular(axis):
@@ -178,10 +184,13 @@ def _diffuse(n, lights, ambient):
 def _highlight(n, view_dirs, lights, shininess):
     """Blinn-Phong: sum_i max(0, n . h_i) ** shininess, h_i the unit half vector of light i and the
     direction to the camera (shininess a number or one per sample)."""
-    from lib.rendering.render import unit_rows
     highlight = np.zeros(len(n))
+    towards_camera = np.negative(view_dirs.T)   # (3, N), so each step below runs along N
     for light in lights:
-        half = unit_rows(np.asarray(light)[None, :] - view_dirs)
+        half = towards_camera + np.asarray(light)[:, None]
+        x, y, z = half
+        half /= np.sqrt(x * x + y * y + z * z)   # the sums of render.unit_rows, in its order
+        half = np.ascontiguousarray(half.T)      # einsum as ever, on (N, 3) rows
         highlight += np.clip(np.einsum('nk,nk->n', n, half), 0.0, None) ** shininess
     return highlight
 
