@@ -103,7 +103,7 @@ class NetworkSpec:
                               f'{memory / 2 ** 30:,.0f} GiB of memory of this machine')
 
     def to_dict(self):
-        """The spec as stored with a network's weights (and in its output layer): fields and description."""
+        """The spec as weights files and .keras files (Network.get_config) store it: fields and description."""
         return {**dataclasses.asdict(self), 'description': self.describe()}
 
     def describe(self):
