@@ -37,6 +37,7 @@ import time
 
 from lib.bench.count import count_macs, macs_per_call
 from lib.data_io import REPO_ROOT
+from lib.bench.data_speed import data_plan, data_ratios
 from lib.bench.measure import RESULT_TAG, TENSORFLOW_KINDS, worker
 from lib.bench.probe import idle_check
 from lib.bench.report import (HEADER, PAIRED_HEADER, PRECISION_LABELS, RATIO_HEADER, SCHEDULE_HEADER, fmt,
@@ -493,6 +494,8 @@ def main(argv):
         if backend != 'tensorflow':
             notes.append(f'the CPU study of the fast path (matmul peaks, the issue-6 ratios, layer by layer) times '
                          f'TensorFlow itself: not run on {backend}')
+    if args.part == 'all':   # making the data: generate-data and render-shapes (issue 27)
+        groups += [(g, 'cpu') for g in data_plan(args.quick)]
     if data:
         for group, _ in groups:
             for m in group:
@@ -501,6 +504,7 @@ def main(argv):
     results = measure(groups, args.busy, retries, log, deadline, notes)
     end = idle_check()
     peaks, ratios = analyse(results, counts, spec_desc, args.quick)
+    ratios.update(data_ratios(results))
     schedule = analyse_schedule(results, machine, configs, args.quick)
     print()
     print(f'{spec_desc} on {backend} ({device}): the paper\'s schedule, training step at batch '

@@ -12,6 +12,7 @@ import statistics
 import tempfile
 import time
 
+from lib.bench import data_speed
 from lib.data_io import REPO_ROOT
 from lib.bench.probe import (LoadProbe, device_peak_memory_mb, machine_description, peak_rss_mb, rss_mb,
                              timed)
@@ -317,7 +318,8 @@ def _measure_machine(m):
 
 MEASURES = {'matmul': _measure_matmul, 'forward': _measure_forward, 'train': _measure_train,
             'paired': _measure_paired, 'layers': _measure_layers, 'unpool_conv': _measure_unpool_conv,
-            'pipeline': _measure_pipeline, 'schedule': _measure_schedule, 'machine': _measure_machine}
+            'pipeline': _measure_pipeline, 'schedule': _measure_schedule, 'machine': _measure_machine,
+            'datagen': data_speed.measure_datagen, 'shapes': data_speed.measure_shapes}
 # the kinds that run TensorFlow directly (tf.function, tf.matmul): the TensorFlow backend only
 TENSORFLOW_KINDS = {'matmul', 'forward', 'paired', 'layers', 'unpool_conv'}
 

@@ -23,6 +23,10 @@ def row_label(name):
         return f'layer by layer, {parts[1]} fp32 (1 view)'
     if kind == 'pipeline':
         return 'input pipeline, one batch'
+    if kind == 'datagen':
+        return 'generate-data, one model (CPU time)'
+    if kind == 'shapes':
+        return 'render-shapes, one large model (CPU time)'
     if kind == 'paired':
         return f'interleaved {parts[1]} (a round of all configurations)'
     if kind == 'schedule':
@@ -50,6 +54,11 @@ def measurement_rows(results):
             extra = f'{r["images_per_batch"] / r["median"]:.0f} images/s'
         elif 'images_per_s' in r:
             extra = f'{r["images_per_s"]:.1f} images/s consumed'
+        elif name == 'datagen':
+            extra = f'{r["models_per_s_per_core"]:.2f} models/s per core'
+        elif name == 'shapes':
+            extra = (f'{r["triangles_measured"]:,} triangles: {r["cpu_per_model_s"]:.2f} s per model, '
+                     f'{r["cpu_per_10k_triangles_s"]:.2f} s per 10k triangles')
         rows.append((label, fmt_time(r['median']), fmt_time(r['min']), str(len(r['times'])),
                      fmt(r.get('useful_gmac'), '.2f'), fmt(r.get('gflops'), '.0f'),
                      fmt(None if r.get('peak_fraction') is None else 100 * r['peak_fraction'], '.0f'),

@@ -212,17 +212,13 @@ def shade_colours(colours, gloss, shininess, normals, view_dirs, lights, ambient
     """RGB in [0, 1] of surface samples that carry their own colour (real models' materials and
     textures, lib/rendering/render_shapes.py): the diffuse and highlight terms of shade_rgb, with the
     colour (N, 3), gloss (N,) and shininess (N,) given per sample instead of per Material."""
-    n = np.where((np.einsum('nk,nk->n', normals, view_dirs) > 0)[:, None], -normals, normals)
-    diffuse = np.full(len(n), float(ambient))
-    for light in lights:
-        diffuse = diffuse + np.clip(n @ np.asarray(light), 0.0, None)
+    away = np.einsum('nk,nk->n', normals, view_dirs) > 0
+    n = normals * np.where(away, -1.0, 1.0)[:, None]   # towards the camera; times -1.0 is exact
+    diffuse = _diffuse(n, lights, ambient)
     rgb = ALBEDO_PER_COLOUR * np.asarray(colours, dtype=np.float64) * diffuse[:, None]
     shiny = np.flatnonzero(np.asarray(gloss) > 0)
     if shiny.size:
-        highlight = np.zeros(shiny.size)
-        for light in lights:
-            half = np.asarray(light)[None, :] - view_dirs[shiny]
-            half /= np.linalg.norm(half, axis=1, keepdims=True)
-            highlight += np.clip(np.einsum('nk,nk->n', n[shiny], half), 0.0, None) ** np.asarray(shininess)[shiny]
+        highlight = _highlight(np.take(n, shiny, axis=0), np.take(view_dirs, shiny, axis=0), lights,
+                               np.asarray(shininess)[shiny])
         rgb[shiny] += (np.asarray(gloss)[shiny] * highlight)[:, None]
     return np.clip(rgb, 0.0, 1.0)
