@@ -215,6 +215,7 @@ def run_sh(*args, timeout=300):
                           cwd=REPO)
 
 
+@pytest.mark.slow   # ./run.sh in a subprocess, TensorFlow loaded each time
 def test_summary_command_prints_the_total_parameter_count():
     result = run_sh('summary', 'ResidualGRUNet')
     assert result.returncode == 0, result.stderr
@@ -231,6 +232,7 @@ def test_summary_of_each_network_in_process(capsys):
         assert last.startswith(f'Total parameters of {name}: ')
 
 
+@pytest.mark.slow   # ./run.sh in a subprocess, TensorFlow loaded each time
 def test_unknown_command_and_unknown_network_exit_codes():
     assert run_sh('frobnicate').returncode == 2
     bad = run_sh('summary', 'vgg16')
@@ -243,12 +245,14 @@ def test_unknown_command_and_unknown_network_exit_codes():
     ('NETWORK.WIDTH', '0', 'error: NETWORK.WIDTH must be above 0'),
     ('CONST.IMG_W', '100', 'error: CONST.IMG_W and CONST.IMG_H must be equal'),
 ])
+@pytest.mark.slow   # ./run.sh in a subprocess, TensorFlow loaded each time
 def test_network_config_values_no_network_can_have_are_one_line_errors(key, value, message):
     bad = run_sh('summary', 'gru_1', '--set', key, value)
     assert bad.returncode == 1
     assert bad.stderr.strip().splitlines()[-1].startswith(message) and 'Traceback' not in bad.stderr
 
 
+@pytest.mark.slow   # ./run.sh in a subprocess, TensorFlow loaded each time
 def test_run_sh_from_a_folder_with_its_own_models_package(tmp_path):
     # the caller's folder is not on the import path: its models/ does not replace ours
     (tmp_path / 'models').mkdir()
