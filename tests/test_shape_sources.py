@@ -364,7 +364,7 @@ def test_crrcsim_from_a_fake_package(tmp_path):
     objects = 'usr/share/games/crrcsim/objects/'
     deb = _write_deb(tmp_path / 'crrcsim-data_1_all.deb', {
         objects + 'glider.ac': _grid_ac().encode(), objects + 'glider_copy.ac': _grid_ac().encode(),
-        objects + 'heli.ac': _grid_ac().encode(), objects + 'tiny.ac': _grid_ac(3).encode(),
+        objects + 'heli.ac': _grid_ac().encode(), objects + 'tiny.ac': _grid_ac(5).encode(),
         'usr/share/doc/crrcsim-data/copyright': b'Files: *\nLicense: GPL-2\n'})
     folder, entries = flightgear.fetch('crrcsim', str(tmp_path / 'shapes'), debs={'crrcsim-data': str(deb)},
                                        progress=False)
@@ -372,7 +372,7 @@ def test_crrcsim_from_a_fake_package(tmp_path):
     assert (data['up'], data['front']) == ('+y', '+z')
     synsets = {e['id']: e['synset'] for e in data['models']}
     assert synsets == {'crrcsim-objects-glider': AIRPLANE, 'crrcsim-objects-glider_copy': SKIP,   # same geometry
-                       'crrcsim-objects-heli': SKIP, 'crrcsim-objects-tiny': SKIP}             # rule; 18 faces
+                       'crrcsim-objects-heli': SKIP, 'crrcsim-objects-tiny': SKIP}             # rule; 50 faces
     assert os.path.isfile(os.path.join(folder, 'objects-glider', 'objects-glider.obj'))
     assert not os.path.exists(os.path.join(folder, 'objects-heli'))
     assert os.path.isfile(tmp_path / 'shapes' / '.download' / 'crrcsim' / '.crrcsim-data_1_all.deb.extracted')

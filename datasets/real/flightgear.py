@@ -23,7 +23,7 @@ from datasets.real.sources import (SKIP, SYNSET_OF, ShapeSourceError, deb_extrac
 from lib.atomic import atomic_write_text
 from lib.config import CATEGORY_NAMES
 
-MIN_FACES = 300   # fewer: a light, a flare, a banner, a switch (no aircraft here has so few)
+MIN_FACES = 100   # fewer: a light, a flare, a banner, a switch (the smallest model kept, a glider, has 204)
 
 # (regular expression on the path inside the package, category or SKIP); the first match wins
 FLIGHTGEAR_RULES = [
