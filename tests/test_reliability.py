@@ -61,6 +61,7 @@ def tiny_original(tmp_path_factory):
 CONVERT_TINY = ('--net', 'gru_3', '--set', 'NETWORK.WIDTH', '0.125')
 
 
+@pytest.mark.slow   # ./run.sh convert/demo/summary in subprocesses, TensorFlow loaded each time
 def test_convert_on_a_full_disk_or_into_a_folder_is_one_line_and_leaves_nothing(tiny_original, tmp_path):
     out = tmp_path / 'out' / 'gru.weights.h5'
     # a 2 MB weights file where only 100 kB fit (what a full disk does; it used to crash in HDF5, rc 139)
@@ -82,6 +83,7 @@ def tiny_weights(tmp_path_factory):
     return save_weights(build_network('res_gru_3', width=0.0625), str(path))
 
 
+@pytest.mark.slow   # ./run.sh convert/demo/summary in subprocesses, TensorFlow loaded each time
 def test_demo_with_a_folder_in_the_way_writes_nothing_half(tiny_weights, tmp_path):
     out = tmp_path / 'demo'
     (out / 'prediction.obj').mkdir(parents=True)
@@ -149,6 +151,7 @@ def test_a_keras_format_file_that_does_not_fit_says_why_in_whole_sentences(tmp_p
         np.testing.assert_array_equal(a, np.asarray(b))
 
 
+@pytest.mark.slow   # ./run.sh convert/demo/summary in subprocesses, TensorFlow loaded each time
 def test_a_demo_with_nan_weights_names_the_parameter(tmp_path):
     network = build_network('gru_1', width=0.0625)
     fc7 = network.get_layer('encoder').get_layer('fc7').kernel
@@ -201,6 +204,7 @@ def test_a_failed_generate_data_writes_nothing_so_the_right_command_still_runs(t
     assert json.loads((tmp_path / 'data' / 'embedded_dataset.json').read_text())['seed'] == 0
 
 
+@pytest.mark.slow   # ./run.sh convert/demo/summary in subprocesses, TensorFlow loaded each time
 def test_a_binary_cfg_file_is_one_line_in_a_command(tmp_path):
     binary = tmp_path / 'model.bin'
     binary.write_bytes(bytes(range(256)) * 4)
@@ -240,6 +244,7 @@ def test_an_image_with_an_object_gets_no_warning(capsys):
     assert capsys.readouterr().err == ''
 
 
+@pytest.mark.slow   # ./run.sh convert/demo/summary in subprocesses, TensorFlow loaded each time
 def test_an_empty_or_full_prediction_still_writes_every_file(tiny_weights, tmp_path):
     from lib.binvox_rw import read_binvox
     from lib.demo.reconstruct import Reconstructor
@@ -273,6 +278,7 @@ def test_demo_honours_network_name_from_the_config(capsys, tiny_weights, tmp_pat
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason='root writes into read-only folders')
+@pytest.mark.slow   # ./run.sh convert/demo/summary in subprocesses, TensorFlow loaded each time
 def test_read_only_output_folders_are_one_line(tiny_original, tiny_weights, tmp_path):
     locked = tmp_path / 'locked'
     locked.mkdir()
