@@ -108,7 +108,8 @@ def test_demo_on_real_renderings_and_odd_inputs(tiny_weights, chair_views, tmp_p
     three = chair_views[:3]
     result = _run_demo(three, tiny_weights, tmp_path / 'real', _median_threshold(tiny_weights, three))
     assert result.returncode == 0, result.stderr
-    for name in ('prediction.binvox', 'prediction.obj', 'prediction.png', 'refinement.png'):
+    for name in ('prediction.binvox', 'prediction.obj', 'prediction.glb', 'prediction.html', 'prediction.png',
+                 'refinement.png', 'turntable.gif'):
         assert str(tmp_path / 'real' / name) in result.stdout
     _check_outputs(tmp_path / 'real')
 

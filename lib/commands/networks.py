@@ -102,6 +102,7 @@ def train_and_validate(cfg, strategy, train_pairs, test_pairs):
     an even spread of test_pairs; shared by ShapeNet training and fine-tuning on photos."""
     import keras
     from lib.devices.distribute import scope
+    from lib.tensorboard_shapes import VALIDATION_SHAPES
     from lib.test_net import evaluate
     from lib.train_net import train
     keras.utils.set_random_seed(cfg.CONST.RNG_SEED)   # the initial weights are part of the run
@@ -114,11 +115,12 @@ def train_and_validate(cfg, strategy, train_pairs, test_pairs):
 
     def validate(iteration):
         result = evaluate(network, cfg, val_pairs, view_counts=[cfg.CONST.N_VIEWS], thresholds=[threshold],
-                          batch_size=cfg.TEST.BATCH_SIZE)
+                          batch_size=cfg.TEST.BATCH_SIZE, n_examples=VALIDATION_SHAPES)
         s = result.summary()
         key = f'{cfg.CONST.N_VIEWS}@{threshold:g}'
         return {'loss': s['loss'][str(cfg.CONST.N_VIEWS)], 'iou': s['mean_over_categories'][key],
-                'what': f'{len(result.models)} test models, {cfg.CONST.N_VIEWS} views, IoU at {threshold:g}'}
+                'what': f'{len(result.models)} test models, {cfg.CONST.N_VIEWS} views, IoU at {threshold:g}',
+                'examples': result.examples, 'threshold': threshold}   # shapes for TensorBoard
 
     out_dir = output_folder(repo_path(cfg.DIR.OUT_PATH))
     train(cfg, network, train_pairs, out_dir, validate=validate if val_pairs else None,
@@ -238,12 +240,14 @@ def cmd_demo(argv):
     parser = argparse.ArgumentParser(
         prog='./run.sh demo',
         description='Reconstruct one object from one or more images of it (any size; RGB, RGBA or grey). '
-                    'Writes prediction.binvox, prediction.obj, prediction.png and refinement.png.')
+                    'Writes prediction.binvox, .obj, .glb, prediction.html (a viewer that opens offline: turn, '
+                    'zoom, threshold, the shape after each view), prediction.png, refinement.png and turntable.gif.')
     parser.add_argument('images', nargs='+', help='image files, one view each')
     parser.add_argument('--weights', help=f'.weights.h5 (default: the shipped {SHIPPED_WEIGHTS})')
     parser.add_argument('--net', help='network name, for weights files that do not store it')
     parser.add_argument('--out', help='output folder (default output/demo in the repository)')
     parser.add_argument('--threshold', type=float, default=0.4, help='occupancy threshold (default 0.4)')
+    parser.add_argument('--ply', action='store_true', help='also write prediction.ply')
     add_config_args(parser)
     args = parser.parse_args(argv)
     if not 0.0 < args.threshold < 1.0:
@@ -260,33 +264,11 @@ def cmd_demo(argv):
         print(f'using the shipped weights {SHIPPED_WEIGHTS} (trained on the embedded dataset, '
               f'not the paper\'s ShapeNet weights)')
     backend_ready()   # the arguments are good: now load Keras
-    from lib.binvox_rw import Voxels, write_binvox
-    from lib.demo.reconstruct import Reconstructor
-    from lib.voxel import occupancy_mesh, write_obj
+    from lib.demo.reconstruct import Reconstructor, reconstruct_to_folder
     reconstructor = Reconstructor(weights, net=_demo_network(args, cfg), cfg=cfg)
-    views = reconstructor.prepare(args.images)
-    refinement = reconstructor.refine(args.images)
-    occupancy = refinement[-1]
+    occupancy, written = reconstruct_to_folder(reconstructor, args.images, out, args.threshold, ply=args.ply)
     solid = occupancy >= args.threshold
-    if not solid.any() or solid.all():   # still a result: every file is written (a full grid is a cube)
-        from lib.data_io import warn
-        warn(f'the prediction is {"empty" if not solid.any() else "entirely occupied"} at threshold '
-             f'{args.threshold:g} (another --threshold may show a shape)')
-    os.makedirs(out, exist_ok=True)
-    written = {}
     n = occupancy.shape[0]
-    written['voxels'] = write_binvox(Voxels(solid, translate=(-0.5, -0.5, -0.5), scale=1.0),
-                                     os.path.join(out, 'prediction.binvox'))
-    if solid.any():   # the grid is padded with empty voxels, so a full one gives the cube's surface
-        vertices, faces = occupancy_mesh(occupancy, level=args.threshold)
-    else:
-        import numpy as np
-        vertices, faces = np.zeros((0, 3)), np.zeros((0, 3), int)   # an empty mesh
-    written['mesh'] = write_obj(os.path.join(out, 'prediction.obj'), vertices, faces)
-    written['picture'] = _save_png(os.path.join(out, 'prediction.png'),
-                                   _voxel_picture(occupancy, args.threshold))
-    written['refinement'] = _plot_refinement(os.path.join(out, 'refinement.png'), views, refinement,
-                                             args.threshold)
     print(f'{reconstructor.name} on {len(args.images)} view(s): {int(solid.sum())} of {n ** 3} voxels occupied '
           f'at threshold {args.threshold:g}')
     for what, path in written.items():
@@ -306,33 +288,6 @@ def _demo_network(args, cfg):
     if args.net and canonical_name(args.net) != canonical_name(cfg.NETWORK.NAME):
         raise CommandError(f'--net {args.net} and NETWORK.NAME {cfg.NETWORK.NAME} name different networks')
     return args.net or cfg.NETWORK.NAME
-
-
-def _voxel_picture(occupancy, threshold):
-    from lib.rendering.render import render_voxel_preview
-    return render_voxel_preview(occupancy, threshold=threshold)
-
-
-def _save_png(path, array):
-    from PIL import Image
-    from lib.atomic import atomic_write
-    atomic_write(path, lambda tmp: Image.fromarray(array).save(tmp, format='PNG'))
-    return path
-
-
-def _plot_refinement(path, views, refinement, threshold):
-    """The paper's refinement figure: each input view above the shape after that view."""
-    from lib.figures import new_figure, save_figure
-    n = len(views)
-    fig, axes = new_figure(2, n, figsize=(2.0 * n, 4.1), dpi=100, squeeze=False)
-    for i in range(n):
-        axes[0, i].imshow(views[i])
-        axes[0, i].set_title(f'view {i + 1}', fontsize=9)
-        axes[1, i].imshow(_voxel_picture(refinement[i], threshold))
-        axes[1, i].set_title(f'after {i + 1} view{"s" if i else ""}', fontsize=9)
-        for ax in axes[:, i]:
-            ax.axis('off')
-    return save_figure(fig, path)
 
 
 def cmd_compare(argv):

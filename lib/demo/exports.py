@@ -42,14 +42,14 @@ def read_mesh_vertices(path):
     return np.asarray(loaded.vertices)
 
 
-def turntable_frames(occupancy, threshold=0.4, frames=36, size=240):
+def turntable_frames(occupancy, threshold=0.4, frames=36, size=200):
     """The shape turning once about its vertical axis: `frames` RGB pictures (size, size, 3)."""
     return [render_voxel_preview(occupancy, size=size, threshold=threshold, supersample=2,
                                  azimuth=PREVIEW_AZIMUTH + 360.0 * i / frames, elevation=PREVIEW_ELEVATION)
             for i in range(frames)]
 
 
-def write_turntable(path, occupancy, threshold=0.4, frames=36, size=240, seconds=4.0):
+def write_turntable(path, occupancy, threshold=0.4, frames=36, size=200, seconds=4.0):
     """turntable.gif: one turn in `seconds`, looping forever; returns path."""
     from PIL import Image
     pictures = [Image.fromarray(f) for f in turntable_frames(occupancy, threshold, frames, size)]

@@ -1,4 +1,4 @@
-"""Reconstruct your own images: the public API for scripts, used by `./run.sh demo`.
+"""Reconstruct your own images: the public API for scripts, used by `./run.sh demo` and `./run.sh serve`.
 
     from lib.demo.reconstruct import Reconstructor
     net = Reconstructor('experiments/results/cpu_more_data/res_gru_3.weights.h5')
@@ -163,3 +163,14 @@ class ViewStream:
     def reset(self):
         self.network.get_layer('recurrence').reset_state()
         self.views = 0
+
+
+def reconstruct_to_folder(reconstructor, images, out, threshold=0.4, what=None, ply=False):
+    """Reconstruct one object from its images and write all its outputs to the folder out
+    (lib/demo/outputs.py lists them; `what` picks some). Returns (P(occupied) after all views, {kind: path})."""
+    from lib.demo.outputs import CORE, PICTURES, write_reconstruction
+    views = reconstructor.prepare(images)
+    refinement = reconstructor.refine(images)
+    written = write_reconstruction(out, views, refinement, threshold, reconstructor.name,
+                                   what=what or CORE + PICTURES, ply=ply)
+    return refinement[-1], written
