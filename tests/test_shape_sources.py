@@ -378,3 +378,20 @@ def test_crrcsim_from_a_fake_package(tmp_path):
     assert os.path.isfile(tmp_path / 'shapes' / '.download' / 'crrcsim' / '.crrcsim-data_1_all.deb.extracted')
     assert 'GPL-2' in open(os.path.join(folder, 'crrcsim-data-copyright.txt')).read()
     assert 'crrcsim-objects-glider ' in open(os.path.join(folder, 'ATTRIBUTION.md')).read()
+
+
+def test_without_apt_the_error_names_the_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(sources.shutil, 'which', lambda name: None)
+    with pytest.raises(ShapeSourceError, match=r'apt-get download sweethome3d-furniture.*--deb'):
+        sources.download_deb('sweethome3d-furniture', str(tmp_path))
+
+
+def test_a_failing_apt_is_one_line(tmp_path, monkeypatch):
+    fake = tmp_path / 'bin' / 'apt-get'
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\necho "E: Unable to locate package $2" >&2\nexit 100\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv('PATH', f'{fake.parent}{os.pathsep}{os.environ["PATH"]}')
+    with pytest.raises(ShapeSourceError, match='Unable to locate package nosuch.*apt-get update') as error:
+        sources.download_deb('nosuch', str(tmp_path / 'dl'))
+    assert '\n' not in str(error.value)
