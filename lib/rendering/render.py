@@ -194,14 +194,15 @@ def rasterize(cols, rows, depth, height, width):
     # the pair at position q (counted over all rows' spans) lies in column q + shift of its row
     ends = np.cumsum(span)
     shift = c0 - (ends - span)
-    at_buffer = (row - top) * w - left + shift
+    index_type = np.int32 if int(ends[-1]) + h * w < 1 << 31 else np.int64   # less memory traffic
+    at_buffer = ((row - top) * w - left + shift).astype(index_type)
     centre = shift + 0.5
     start = 0
     while start < span.size:
         base = ends[start - 1] if start else 0
         stop = max(start + 1, int(np.searchsorted(ends, base + _MAX_PAIRS, side='right')))
         n = span[start:stop]
-        q = np.arange(base, ends[stop - 1])
+        q = np.arange(base, ends[stop - 1], dtype=index_type)
         rows_of = slice(start, stop)
         x = q + np.repeat(centre[rows_of], n)          # the pixel centre's column, exactly px + 0.5
         inv = np.repeat(p_row[rows_of], n) * x + np.repeat(qy_row[rows_of], n) + np.repeat(r_row[rows_of], n)
