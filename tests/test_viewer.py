@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from lib.binvox_rw import read_binvox
-from lib.demo.exports import read_mesh_vertices, turntable_frames, write_mesh
+from lib.demo.exports import read_mesh_vertices, turntable_frames, write_mesh, write_turntable
 from lib.demo.outputs import write_reconstruction
 from lib.demo.viewer import LEVELS, page_occupied, quantize, viewer_html
 
@@ -101,7 +101,7 @@ def test_the_turntable_turns_once(tmp_path):
     assert all((f < 250).any(axis=2).mean() > 0.05 for f in frames)
     assert all(np.abs(a.astype(int) - b).mean() > 1 for a, b in zip(frames, frames[1:]))
     assert np.abs(frames[0].astype(int) - frames[4]).mean() > 3
-    written = write_reconstruction(tmp_path, np.stack(synthetic_views(3)), synthetic_refinement(), 0.4,
-                                   what=('turntable',))
-    with Image.open(written['turntable']) as gif:
-        assert gif.format == 'GIF' and gif.n_frames == 36 and gif.info.get('loop') == 0
+    path = write_turntable(str(tmp_path / 'turntable.gif'), occupancy, 0.4, frames=12, size=64)
+    with Image.open(path) as gif:
+        assert gif.format == 'GIF' and gif.n_frames == 12 and gif.info.get('loop') == 0
+        assert abs(gif.info['duration'] - 4000 / 12) <= 10   # one turn in 4 s (GIF counts hundredths)
