@@ -495,7 +495,12 @@ def main(argv):
             notes.append(f'the CPU study of the fast path (matmul peaks, the issue-6 ratios, layer by layer) times '
                          f'TensorFlow itself: not run on {backend}')
     if args.part == 'all':   # making the data: generate-data and render-shapes (issue 27)
-        groups += [(g, 'cpu') for g in data_plan(args.quick)]
+        data_groups = data_plan(args.quick)
+        cpu_groups = [g for g, d in groups if d == 'cpu']
+        if args.quick and cpu_groups:   # one worker start fewer: the quick run's last CPU worker does them
+            cpu_groups[-1].extend(m for g in data_groups for m in g)
+        else:
+            groups += [(g, 'cpu') for g in data_groups]
     if data:
         for group, _ in groups:
             for m in group:

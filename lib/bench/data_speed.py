@@ -6,10 +6,10 @@ CPU time (time.process_time), so a row says what one core does even while other 
 load probe still flags a row measured on a busy machine, where shared caches and memory make CPU time
 longer too.
 
-- 'datagen': make_model of the default dataset version for one model of each category (two with
-  a full run), after one warm-up model: CPU seconds per model, models/s per core, and the issue's
-  target as a ratio: 2 cores x models/s per core / 10 models/s (the default dataset in under 8
-  minutes on two cores), which assumes the two workers do not slow each other down.
+- 'datagen': make_model of the default dataset version for two models of each category (one model
+  of 4 categories with --quick), after one warm-up model: CPU seconds per model, models/s per core,
+  and the issue's target as a ratio: 2 cores x models/s per core / 10 models/s (the default dataset
+  in under 8 minutes on two cores), which assumes the two workers do not slow each other down.
 - 'shapes': what render-shapes does with one model that has no looks of its own (lib/rendering/
   voxelize.py's solid grid and 24 views through render_mesh with its category's materials) for a
   closed bumpy sphere of about 40,000 triangles, the size of a detailed real mesh: CPU seconds per
@@ -29,9 +29,9 @@ TARGET_CORES = 2
 
 def data_plan(quick):
     """The bench worker groups of the data rows (one group: they share the warm-up)."""
-    return [[{'kind': 'datagen', 'name': 'datagen', 'per_category': 1 if quick else 2},
-             {'kind': 'shapes', 'name': 'shapes', 'triangles': 8000 if quick else 40000,
-              'views': 4 if quick else 24}]]
+    return [[{'kind': 'datagen', 'name': 'datagen', 'categories': 4 if quick else 13, 'per_category': 1 if quick else 2},
+             {'kind': 'shapes', 'name': 'shapes', 'triangles': 4000 if quick else 40000,
+              'views': 2 if quick else 24}]]
 
 
 def _cpu(fn):
@@ -45,7 +45,7 @@ def measure_datagen(m):
     keep_freed_memory()
     make_model(1, SYNSETS[0], 0)   # warm-up: imports and caches
     probe = LoadProbe().start()
-    times = [_cpu(lambda: make_model(0, s, i))[0] for s in SYNSETS for i in range(m['per_category'])]
+    times = [_cpu(lambda: make_model(0, s, i))[0] for s in SYNSETS[:m['categories']] for i in range(m['per_category'])]
     load = probe.stop()
     per_core = len(times) / sum(times)
     return times, load, {'models_per_s_per_core': per_core, 'models': len(times),
