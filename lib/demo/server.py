@@ -239,12 +239,26 @@ def make_server(app, port=8000, host='127.0.0.1'):
     return server
 
 
+def warm_up(reconstructor):
+    """Run the network once for every view count: the first call of each traces its graph (seconds),
+    which would otherwise fall on the first visitor's answer."""
+    import numpy as np
+    from lib.progress import Progress
+    image = np.full((137, 137, 3), 240, np.uint8)
+    image[30:110, 45:95] = 90   # an object, so the input checks have nothing to warn about
+    progress = Progress(MAX_VIEWS, 'warming up the model (1 to 5 views)')
+    for views in range(1, MAX_VIEWS + 1):
+        reconstructor.refine([image] * views)
+        progress.update()
+
+
 def serve(reconstructor, port=8000, host='127.0.0.1', threshold=0.4):
     app = App(reconstructor, threshold)
-    server = make_server(app, port, host)
-    print(f'serving on http://{server.server_address[0]}:{server.server_address[1]}/ '
-          f'(Ctrl-C stops it)', flush=True)
+    server = make_server(app, port, host)   # the port is taken (or refused) before the warm-up
     try:
+        warm_up(reconstructor)   # a visitor meanwhile waits in the queue of connections
+        print(f'serving on http://{server.server_address[0]}:{server.server_address[1]}/ '
+              f'(Ctrl-C stops it)', flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         print('stopped', file=sys.stderr)
