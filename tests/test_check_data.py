@@ -62,6 +62,7 @@ def test_corrupted_copy_lists_every_bad_model(make_dataset_tree):
            '(+1 more problems in 02828884/m003)' in lines
 
 
+@pytest.mark.slow   # ./run.sh check-data in subprocesses
 def test_missing_root_is_one_error_line(tmp_path):
     result = check_data(tmp_path / 'nowhere')
     assert result.returncode == 1

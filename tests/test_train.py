@@ -238,6 +238,7 @@ def test_a_generated_dataset_given_with_data_is_not_reported_as_shapenet(tmp_pat
     assert dataset_meta(cfg)['dataset_kind'] == 'embedded'
 
 
+@pytest.mark.slow   # trains in a ./run.sh subprocess
 def test_output_folders_that_are_files_are_one_line_errors(tiny_run, tmp_path):
     root, cfg = tiny_run
     taken = tmp_path / 'taken'
