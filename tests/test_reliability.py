@@ -255,8 +255,9 @@ def test_an_empty_or_full_prediction_still_writes_every_file(tiny_weights, tmp_p
         result = run_sh('demo', DEMO_VIEWS[0], '--weights', tiny_weights, '--out', out, '--threshold', f'{threshold:.6f}')
         assert result.returncode == 0, result.stderr
         assert f'warning: the prediction is {what} at threshold' in result.stderr
-        assert sorted(p.name for p in out.iterdir()) == ['prediction.binvox', 'prediction.obj', 'prediction.png',
-                                                         'refinement.png']
+        assert sorted(p.name for p in out.iterdir()) == ['prediction.binvox', 'prediction.glb', 'prediction.html',
+                                                         'prediction.obj', 'prediction.png', 'refinement.png',
+                                                         'turntable.gif']
         voxels = read_binvox(str(out / 'prediction.binvox')).data
         vertices = np.array([list(map(float, line.split()[1:])) for line in (out / 'prediction.obj').read_text().splitlines()
                              if line.startswith('v ')]).reshape(-1, 3)
