@@ -179,18 +179,20 @@ def test_in_a_browser_upload_view_download_then_a_bad_upload_then_a_good_one(ser
 
 
 @pytest.mark.slow
-def test_run_sh_serve_listens_on_loopback_and_stops_on_ctrl_c(tiny_weights):
-    process = subprocess.Popen([str(REPO / 'run.sh'), 'serve', '--port', '0', '--weights', tiny_weights],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = process.stdout.readline()
-        assert line.startswith('serving on http://127.0.0.1:'), line + process.stderr.read()
-        base = line.split()[2].rstrip('/')
-        assert b'Reconstruct' in fetch(base, '/')
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
-    assert process.returncode == 0
+def test_run_sh_serve_listens_on_loopback_and_stops_on_ctrl_c(tiny_weights, tmp_path):
+    # stderr (warm-up bar, TensorFlow's lines) goes to a file: an unread pipe could fill and block the server
+    with open(tmp_path / 'stderr.txt', 'w') as stderr:
+        process = subprocess.Popen([str(REPO / 'run.sh'), 'serve', '--port', '0', '--weights', tiny_weights],
+                                   stdout=subprocess.PIPE, stderr=stderr, text=True)
+        try:
+            line = process.stdout.readline()
+            assert line.startswith('serving on http://127.0.0.1:'), line + (tmp_path / 'stderr.txt').read_text()
+            base = line.split()[2].rstrip('/')
+            assert b'Reconstruct' in fetch(base, '/')
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=120)
+    assert process.returncode == 0, (tmp_path / 'stderr.txt').read_text()
 
 
 def test_serve_arguments_are_checked_before_loading():
