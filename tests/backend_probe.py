@@ -1,4 +1,4 @@
-"""Runs the five networks under the Keras backend named by KERAS_BACKEND (tests/test_backends.py
+"""Runs the five networks under the Keras backend named by KERAS_BACKEND (tests/core/test_backends.py
 starts it in a subprocess, since the backend is fixed when Keras is imported).
 
     python tests/backend_probe.py make DIR        # tiny networks' weights, inputs and targets -> DIR,

@@ -7,7 +7,7 @@ import os
 import numpy as np
 from PIL import Image
 
-from tests.test_voxelize import CHAIR, boxes_mesh, write_off
+from tests.rendering.test_voxelize import CHAIR, boxes_mesh, write_off
 
 RENDERINGS = {'chair': '03001627/sample-chair', 'aeroplane': '02691156/sample-airplane', 'sofa': '02828884/sample-bench'}
 # the class's CAD model in ShapeNet's axes, in voxel units (corners off the voxel boundaries)

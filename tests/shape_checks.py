@@ -1,6 +1,6 @@
 """What makes a voxel grid recognisable as each of the 13 categories: the parts the issue names,
 read off a 32^3 occupancy grid in ShapeNetVox32's convention (x front-back with the back of seats at
-low x, y up, z left-right). Each check returns {part: present}; tests/test_embedded_dataset.py runs
+low x, y up, z left-right). Each check returns {part: present}; tests/data_reading/test_embedded_dataset.py runs
 them on generated objects.
 
 The grid is cropped to the object's bounding box first. A "level" is one y slice; its cross-section

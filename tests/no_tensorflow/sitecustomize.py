@@ -1,5 +1,5 @@
 """Put on PYTHONPATH, this folder makes a Python behave as if TensorFlow were not installed: every
-import of tensorflow (or a submodule) fails as a missing module does. tests/test_no_tensorflow.py
+import of tensorflow (or a submodule) fails as a missing module does. tests/core/test_no_tensorflow.py
 runs ./run.sh commands under it on the JAX or PyTorch backend."""
 import sys
 

@@ -11,9 +11,10 @@ import subprocess
 import numpy as np
 import pytest
 
+from lib.data_io import REPO_ROOT
 from lib.weights import WeightsError, read_original_file
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = str(REPO_ROOT)
 
 
 class Payload:

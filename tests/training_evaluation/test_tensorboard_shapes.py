@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from lib.tensorboard_shapes import shape_strip, write_validation_shapes
-from tests.test_train import TINY_CFG, run_sh
+from tests.training_evaluation.test_train import TINY_CFG, run_sh
 
 tf = pytest.importorskip('tensorflow')
 

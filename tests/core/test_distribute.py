@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO, build_dataset_tree
-from tests.test_train import losses, weight_arrays
+from tests.training_evaluation.test_train import losses, weight_arrays
 
 # Plain SGD with a large rate and decay: Adam's step hardly depends on the gradient's scale, so a
 # loss summed instead of averaged over replicas, or a decay counted once per replica, would pass

@@ -15,7 +15,7 @@ from PIL import Image
 from lib.demo.viewer import page_occupied, write_viewer
 from tests.browser import Browser, skip_reason
 from tests.conftest import REPO
-from tests.test_viewer import synthetic_refinement, synthetic_views
+from tests.commands.test_viewer import synthetic_refinement, synthetic_views
 
 pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or '')
 

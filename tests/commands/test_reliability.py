@@ -15,8 +15,8 @@ from lib.atomic import OutputError, atomic_write
 from lib.weights import WeightsError, load_weights, read_spec, save_weights
 from models import build_network
 from tests.conftest import REPO
-from tests.test_demo import DEMO_VIEWS, _median_threshold
-from tests.test_golden import _tiny_original_arrays, save_original_format
+from tests.commands.test_demo import DEMO_VIEWS, _median_threshold
+from tests.core.test_golden import _tiny_original_arrays, save_original_format
 
 
 def run_sh(*args, file_size_limit=None, timeout=300):
