@@ -182,8 +182,11 @@ def test_in_a_browser_upload_view_download_then_a_bad_upload_then_a_good_one(ser
 def test_run_sh_serve_listens_on_loopback_and_stops_on_ctrl_c(tiny_weights, tmp_path):
     # stderr (warm-up bar, TensorFlow's lines) goes to a file: an unread pipe could fill and block the server
     with open(tmp_path / 'stderr.txt', 'w') as stderr:
+        # Ctrl-C as a terminal sends it: SIGINT back to its default in the child (a process started while
+        # SIGINT is ignored, as in a background job, ignores it too, and then Python never raises KeyboardInterrupt)
         process = subprocess.Popen([str(REPO / 'run.sh'), 'serve', '--port', '0', '--weights', tiny_weights],
-                                   stdout=subprocess.PIPE, stderr=stderr, text=True)
+                                   stdout=subprocess.PIPE, stderr=stderr, text=True,
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             line = process.stdout.readline()
             assert line.startswith('serving on http://127.0.0.1:'), line + (tmp_path / 'stderr.txt').read_text()
