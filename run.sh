@@ -51,7 +51,7 @@ ensure_venv() {
 }
 
 ensure_chromium() {
-  # the browser tests (tests/test_viewer_browser.py, tests/test_serve.py) drive Debian's chromium;
+  # the browser tests (tests/commands/test_viewer_browser.py, tests/commands/test_serve.py) drive Debian's chromium;
   # installed here where we are root, otherwise they skip saying why
   command -v chromium >/dev/null 2>&1 && return 0
   if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then

@@ -5,7 +5,7 @@ The convention (lib/binvox_rw.py, REFERENCE.md) is that of `binvox -d 32 -cb` af
 x-y-z reorder: the grid is indexed (x, y, z) with y up and the mesh's longest side spans the whole
 grid. The real grids centre the cube on the model's origin; a CAD model of another dataset has its
 origin anywhere (a car's may be on the ground), so its bounding box is centred instead (the same
-grid wherever a ShapeNet model's box is centred on its origin; tests/test_voxelize.py). A dataset whose meshes use other axes passes a
+grid wherever a ShapeNet model's box is centred on its origin; tests/rendering/test_voxelize.py). A dataset whose meshes use other axes passes a
 rotation that takes its coordinates to ShapeNet's (x right, y up, front towards +x: the chairs'
 backrests and the airplanes' tails of the real ShapeNetVox32 grids lie at low x).
 
