@@ -131,7 +131,7 @@ def read_mix(root):
     except (OSError, ValueError) as e:
         raise DataError(f'{path}: unreadable mix manifest ({e})') from None
     sources = mix.get('sources') if isinstance(mix, dict) else None
-    if mix.get('format') != MIX_FORMAT or not isinstance(sources, list) or not sources:
+    if not isinstance(sources, list) or not sources or mix.get('format') != MIX_FORMAT:
         raise DataError(f'{path}: not a mix manifest of format {MIX_FORMAT} with a list of sources')
     for source in sources:
         ok = (isinstance(source, dict) and isinstance(source.get('name'), str)

@@ -98,3 +98,12 @@ def test_command_bad_root_is_one_line(tmp_path):
     assert proc.returncode != 0
     assert proc.stderr.strip().startswith('error:') and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / 'mix').exists()
+
+
+def test_a_bad_manifest_is_one_error(tmp_path, two_roots):
+    embedded, _ = two_roots
+    make_mix(tmp_path / 'mix', [('embedded', str(embedded), 1)])
+    for text in ('[1, 2]', '{"format": "other", "sources": []}', 'not json'):
+        (tmp_path / 'mix' / 'mix.json').write_text(text)
+        with pytest.raises(DataError, match='mix'):
+            category_model_pairs(config(tmp_path / 'mix'), [0.0, 1.0])
