@@ -60,11 +60,14 @@ def test_float16_trains_with_loss_scaling_and_its_checkpoint_resumes(tmp_path):
         t.compile(optimizer=make_optimizer(cfg.TRAIN, precision='mixed_float16'), jit_compile=False)
         return network, t
 
+    keras.utils.set_random_seed(0)   # the initial weights: the test must not depend on the tests before it
     network, t = trainer()
     assert isinstance(t.optimizer, keras.optimizers.LossScaleOptimizer)
     assert t.logits_model(x).dtype == 'float16' and np.asarray(network(x)).dtype == np.float32
-    losses = [t.train_on_batch(x, y, return_dict=True)['voxel_loss'] for _ in range(2)]
-    assert all(np.isfinite(losses)) and losses[1] < losses[0]
+    # dynamic loss scaling skips a step whose scaled gradients overflow (and halves the scale): a few
+    # steps, and the loss must have fallen below the first one's
+    losses = [t.train_on_batch(x, y, return_dict=True)['voxel_loss'] for _ in range(4)]
+    assert all(np.isfinite(losses)) and min(losses[1:]) < losses[0]
     save_checkpoint(str(tmp_path), network, t.optimizer, 2)
     other, u = trainer()
     load_checkpoint(str(tmp_path / 'checkpoints' / 'ckpt-0000002'), other, u.optimizer)
