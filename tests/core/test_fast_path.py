@@ -15,8 +15,9 @@ import pytest
 import tensorflow as tf
 
 from lib.bench.theano_form import LiteralRecurrence, literal_decoder, literal_network
-from lib.layers import (UNPOOL_CONV_METHODS, ConvGRUCell3D, ConvLSTMCell3D, Unpool3D, UnpoolConv3D,
-                        ViewRecurrence, unpool_zero_insertion, voxel_cross_entropy)
+from lib.layers import (ConvGRUCell3D, ConvLSTMCell3D, Unpool3D, UnpoolConv3D, ViewRecurrence,
+                        voxel_cross_entropy)
+from lib.unpooling import UNPOOL_CONV_METHODS, unpool_zero_insertion
 from lib.weights import load_weights, save_weights
 from models import NETWORKS, build_network
 from models.common import residual_decoder, simple_decoder, trace
