@@ -3,7 +3,8 @@
 One module per category (datasets/embedded/shapes/chair.py, ...) holds that category's whole grammar: SYNSET,
 build(rng) (dataset format version 2: the category's types, each part tagged with its role),
 MATERIALS (which material families each role is drawn from, datasets/embedded/materials.py) and build_v1
-(version 1's grammar, kept byte-identical so version 1 can be regenerated).
+(version 1's grammar, kept byte-identical so version 1 can be regenerated). A category with many
+types may keep the parts its types share in a module beside it (chair_parts.py).
 
 Each builder takes a numpy Generator and returns a list of Parts in ShapeNet's canonical pose as seen
 in ShapeNetVox32 (after the x-z-y reorder): y up, the front facing +x (a chair's seat opens towards +x,

@@ -1,6 +1,7 @@
 """Chairs (ShapeNet synset 03001627).
 
 build_v1: the grammar of dataset format version 1, kept as it was so version 1 stays byte-identical.
+build: version 2's chair types; the parts several types share are built in chair_parts.py.
 """
 import numpy as np
 
@@ -95,6 +96,8 @@ def build_v1(rng):
 # Version 2: the chair types of ShapeNet, each part tagged with its role.
 # ---------------------------------------------------------------------------------------------------
 from datasets.embedded.shapes.common import tagged, ROT_X90       # noqa: E402
+from datasets.embedded.shapes.chair_parts import (backrest, four_legs, open_arms, pedestal_or_sled,   # noqa: E402
+                                                  tilt_rotation)
 
 MATERIALS = {
     'body': {'=seat': 1.0},
@@ -114,127 +117,6 @@ MATERIALS = {
 
 _TYPES = ('side', 'armchair', 'club', 'office', 'cantilever', 'stool', 'folding', 'lounge', 'rocking', 'v1')
 _TYPE_P = (0.27, 0.12, 0.15, 0.15, 0.06, 0.07, 0.04, 0.06, 0.03, 0.05)
-
-
-def _tilt(deg):
-    return rotation('z', deg)   # positive: the top leans backwards (towards -x)
-
-
-def _four_legs(rng, depth, width, under, lt, style, inset, splay, stretchers, x0=0.0, back_splay=None):
-    """Four legs under a seat of (depth, width) whose underside is at height `under`."""
-    legs, ends = [], []
-    back_splay = splay if back_splay is None else back_splay
-    for sx in (-1, 1):
-        for sz in (-1, 1):
-            top = np.array([x0 + sx * (depth / 2 - inset - lt / 2), under, sz * (width / 2 - inset - lt / 2)])
-            s = splay if sx > 0 else back_splay
-            bottom = top + [sx * s, -under, sz * splay]
-            if style == 'tapered':
-                legs.append(tube(top, bottom, lt / 2, top_radius=lt * 0.3, segments=4, phase=np.pi / 4))
-            elif style == 'turned':
-                legs.append(tube(top, bottom, lt / 2, top_radius=lt * 0.35, segments=10))
-            else:
-                legs.append(leg(style, top, bottom, lt))
-            ends.append((top, bottom))
-    parts = tagged('leg', *legs)
-    if stretchers:
-        h = uniform(rng, 0.07, 0.22)
-        pts = [t + (t[1] - h) / (t[1] - b[1]) * (b - t) for t, b in ends]
-        pairs = ((0, 1), (2, 3), (0, 2), (1, 3)) if rng.random() < 0.6 else ((0, 1), (2, 3), (1, 3))
-        parts += tagged('leg', *[leg('round' if style == 'round' else 'square', pts[a], pts[b], lt * 0.55)
-                                 for a, b in pairs])
-    return parts
-
-
-def _back(rng, style, base, width, back_h, back_t, tilt_deg):
-    """A backrest standing on `base` (the middle of its foot), leaning back by tilt_deg."""
-    r = _tilt(tilt_deg)
-    parts = []
-    if style == 'solid':
-        parts.append(box((back_t, back_h, width), base, r, base_at_bottom=True))
-    elif style == 'padded':   # thick upholstered back, a rounded top
-        parts.append(box((back_t, back_h * 0.85, width), base, r, base_at_bottom=True))
-        parts.append(ellipsoid((back_t / 2, back_h * 0.15, width / 2), base + r @ [0, back_h * 0.85, 0], r,
-                               y_range=(0.0, 1.0)))
-    elif style == 'shell':    # a thin moulded back, wider at the top
-        top = uniform(rng, 1.0, 1.25)
-        parts.append(box((back_t, back_h, width * 0.85), base, r, top_scale=(1.0, top), base_at_bottom=True))
-    elif style == 'oval':     # an oval pad on two posts or a spine
-        pad_h = back_h * uniform(rng, 0.45, 0.7)
-        centre = base + r @ [0, back_h - pad_h / 2, 0]
-        parts.append(cylinder(pad_h / 2, back_t, centre - r @ [back_t / 2, 0, 0], r @ ROT_Z90,
-                              radius_z=width / 2, segments=20))
-        for sz in (-1, 1):
-            parts.append(box((back_t * 0.6, back_h - pad_h * 0.7, 0.03), base + [0, 0, sz * width * 0.3], r,
-                             base_at_bottom=True))
-    else:   # post-and-rail backs: frame, slats (vertical), ladder (horizontal rails), spindle
-        post = min(max(back_t, 0.025), 0.05)
-        for sz in (-1, 1):
-            parts.append(box((post, back_h, post), base + [0, 0, sz * (width / 2 - post / 2)], r,
-                             base_at_bottom=True))
-        rail_h = uniform(rng, 0.04, 0.14)
-        parts.append(box((back_t, rail_h, width), base + r @ [0, back_h - rail_h, 0], r, base_at_bottom=True))
-        if style == 'slats':
-            n = int(rng.integers(1, 6))
-            sw = uniform(rng, 0.02, 0.12) if n > 1 else uniform(rng, 0.08, width * 0.5)
-            for k in range(n):
-                z = (k + 1) / (n + 1) * width - width / 2
-                parts.append(box((back_t * 0.7, back_h - rail_h, sw), base + [0, 0, z], r, base_at_bottom=True))
-        elif style == 'spindle':
-            n = int(rng.integers(4, 9))
-            for k in range(n):
-                z = (k + 1) / (n + 1) * (width - post) - (width - post) / 2
-                parts.append(tube(base + [0, 0, z], base + r @ [0, back_h - rail_h, 0] + [0, 0, z], 0.008,
-                                  segments=6))
-        elif style == 'ladder':
-            n = int(rng.integers(1, 4))
-            for k in range(n):
-                y = back_h * (0.25 + 0.45 * k / max(n, 1))
-                parts.append(box((back_t * 0.8, rail_h * 0.8, width), base + r @ [0, y, 0], r,
-                                 base_at_bottom=True))
-        else:   # frame: a low rail too
-            parts.append(box((back_t, rail_h, width), base + r @ [0, back_h * 0.3, 0], r, base_at_bottom=True))
-    return tagged('back', *parts)
-
-
-def _open_arms(rng, depth, width, seat_h, x_back, panel=False):
-    """Armrests on posts (or solid side panels) over the seat's sides."""
-    arm_h = uniform(rng, 0.17, 0.28)
-    aw = uniform(rng, 0.035, 0.08)
-    parts, frame = [], []
-    for sz in (-1, 1):
-        z = sz * (width / 2 - aw / 2)
-        if panel:
-            parts.append(box((depth * 0.85, arm_h, aw), (x_back + depth * 0.45, seat_h, z), base_at_bottom=True))
-        else:
-            parts.append(box((depth * uniform(rng, 0.75, 0.95), 0.035, aw), (x_back + depth * 0.45, seat_h + arm_h, z)))
-            fx = x_back + depth * uniform(rng, 0.7, 0.9)
-            frame.append(square_leg([fx, seat_h - 0.02, z], [fx, seat_h + arm_h, z], min(aw, 0.04)))
-    return tagged('arm', *parts) + tagged('arm', *frame)
-
-
-def _pedestal_or_sled(rng, depth, width, under):
-    if rng.random() < 0.55:   # tulip pedestal: a column on a disc or a cross of feet
-        col = uniform(rng, 0.02, 0.05)
-        parts = [cylinder(col, under, (0, 0, 0), top_radius=col * uniform(rng, 0.6, 1.5), segments=12)]
-        if rng.random() < 0.6:
-            parts.append(cylinder(min(depth, width) * uniform(rng, 0.35, 0.5), 0.025, (0, 0, 0), top_radius=None,
-                                  segments=20))
-        else:
-            reach = min(depth, width) * uniform(rng, 0.45, 0.6)
-            for k in range(4):
-                a = np.pi / 4 + k * np.pi / 2
-                parts.append(tube([0, 0.03, 0], [reach * np.cos(a), 0.015, reach * np.sin(a)], 0.018, segments=6))
-        return tagged('leg', *parts)
-    # sled: a bent rod per side, runner on the floor and two uprights
-    r = uniform(rng, 0.008, 0.016)
-    parts = []
-    for sz in (-1, 1):
-        z = sz * (width / 2 - r)
-        a, b = np.array([-depth / 2 + 0.02, r, z]), np.array([depth / 2 - 0.02, r, z])
-        parts += [tube(a, b, r, segments=8), tube(a, [-depth / 2 + 0.05, under, z], r, segments=8),
-                  tube(b, [depth / 2 - 0.05, under, z], r, segments=8)]
-    return tagged('frame', *parts)
 
 
 def _side(rng, arms=False):
@@ -264,18 +146,18 @@ def _side(rng, arms=False):
                                        base_at_bottom=True))
         arms = False
     elif rng.random() < 0.14:
-        parts += _pedestal_or_sled(rng, depth, width, under)
+        parts += pedestal_or_sled(rng, depth, width, under)
     else:
-        parts += _four_legs(rng, depth, width, under, lt, style, uniform(rng, 0.0, 0.04), splay,
+        parts += four_legs(rng, depth, width, under, lt, style, uniform(rng, 0.0, 0.04), splay,
                             rng.random() < 0.4)
     back_style = rng.choice(['solid', 'slats', 'padded', 'shell', 'frame', 'ladder', 'spindle', 'oval'],
                             p=[0.22, 0.18, 0.15, 0.1, 0.1, 0.1, 0.08, 0.07])
     back_t = uniform(rng, 0.02, 0.06) if back_style != 'padded' else uniform(rng, 0.06, 0.14)
     back_h = uniform(rng, 0.32, 0.62)
     base = np.array([-depth / 2 + back_t / 2, seat_h - 0.01, 0.0])
-    parts += _back(rng, back_style, base, width, back_h, back_t, uniform(rng, 0.0, 16.0))
+    parts += backrest(rng, back_style, base, width, back_h, back_t, uniform(rng, 0.0, 16.0))
     if arms:
-        parts += _open_arms(rng, depth, width, seat_h, -depth / 2, panel=rng.random() < 0.25)
+        parts += open_arms(rng, depth, width, seat_h, -depth / 2, panel=rng.random() < 0.25)
     return parts
 
 
@@ -299,12 +181,14 @@ def _club(rng):
                                    (back_t / 2, base_top, 0), base_at_bottom=True))
     tilt = uniform(rng, 0.0, 10.0)
     parts += tagged('back', box((back_t, back_top - base_top, width), (-depth / 2 + back_t / 2, base_top, 0),
-                                _tilt(tilt), base_at_bottom=True))
+                                tilt_rotation(tilt), base_at_bottom=True))
     if rng.random() < 0.5:   # a loose back cushion
         parts += tagged('cushion', box((uniform(rng, 0.08, 0.16), (back_top - seat_h) * 0.8, inner - 0.02),
-                                       (-depth / 2 + back_t + 0.05, seat_h, 0), _tilt(tilt), base_at_bottom=True))
+                                       (-depth / 2 + back_t + 0.05, seat_h, 0), tilt_rotation(tilt),
+                                       base_at_bottom=True))
     if rng.random() < 0.3:   # rounded top of the back
-        top = np.array([-depth / 2 + back_t / 2, base_top, 0]) + _tilt(tilt) @ [0, back_top - base_top - 0.03, 0]
+        top = (np.array([-depth / 2 + back_t / 2, base_top, 0])
+               + tilt_rotation(tilt) @ [0, back_top - base_top - 0.03, 0])
         parts += tagged('back', cylinder(back_t * 0.55, width, top - [0, 0, width / 2], ROT_X90, segments=12))
     if arm_w > 0:
         style = rng.choice(['box', 'rolled', 'slope'], p=[0.5, 0.3, 0.2])
@@ -322,12 +206,12 @@ def _club(rng):
         for sz in (-1, 1):
             z = sz * (width / 2 - 0.03)
             wx = uniform(rng, 0.18, 0.32)
-            foot = np.array([-depth / 2 + wx / 2, base_top, z]) + _tilt(tilt) @ [0, arm_top - base_top, 0]
-            parts += tagged('back', box((wx, back_top - arm_top - 0.05, 0.06), foot, _tilt(tilt),
+            foot = np.array([-depth / 2 + wx / 2, base_top, z]) + tilt_rotation(tilt) @ [0, arm_top - base_top, 0]
+            parts += tagged('back', box((wx, back_top - arm_top - 0.05, 0.06), foot, tilt_rotation(tilt),
                                         top_scale=(1.25, 1.0), top_offset=(0.03, 0.0), base_at_bottom=True))
     lt = uniform(rng, 0.03, 0.06)
     style = rng.choice(['round', 'square', 'tapered'], p=[0.4, 0.3, 0.3])
-    parts += _four_legs(rng, depth, width, leg_h + 0.01, lt, style, uniform(rng, 0.01, 0.06),
+    parts += four_legs(rng, depth, width, leg_h + 0.01, lt, style, uniform(rng, 0.01, 0.06),
                         uniform(rng, 0.0, 0.03), False)
     return _retag(parts, {'body': 'upholstery', 'back': 'upholstery', 'cushion': 'ucushion'})
 
@@ -378,10 +262,10 @@ def _office(rng):
     base = np.array([bx, seat_h + gap, 0.0])
     style = rng.choice(['padded', 'shell', 'solid'], p=[0.5, 0.3, 0.2])
     bw = width * uniform(rng, 0.85, 1.0)
-    parts += _back(rng, style, base, bw, back_h, back_t, tilt)
+    parts += backrest(rng, style, base, bw, back_h, back_t, tilt)
     if rng.random() < 0.35:   # headrest
-        parts += tagged('back', box((back_t, 0.1, bw * 0.55), base + _tilt(tilt) @ [0, back_h + 0.04, 0],
-                                    _tilt(tilt), base_at_bottom=True))
+        parts += tagged('back', box((back_t, 0.1, bw * 0.55), base + tilt_rotation(tilt) @ [0, back_h + 0.04, 0],
+                                    tilt_rotation(tilt), base_at_bottom=True))
     parts += tagged('base', box((0.025, gap + 0.12 + seat_t, 0.06), (bx - back_t / 2 - 0.012, under - 0.02, 0),
                                 base_at_bottom=True))
     if rng.random() < 0.65:   # T-arms or loop arms
@@ -402,7 +286,7 @@ def _cantilever(rng):
     back_h = uniform(rng, 0.35, 0.55)
     tilt = uniform(rng, 4.0, 15.0)
     front = depth / 2 + uniform(rng, 0.0, 0.06)
-    tr = _tilt(tilt)
+    tr = tilt_rotation(tilt)
     frame = []
     for sz in (-1, 1):
         z = sz * (width / 2 + r)
@@ -419,10 +303,10 @@ def _cantilever(rng):
     style = rng.choice(['solid', 'padded', 'shell'], p=[0.4, 0.3, 0.3])
     bt = uniform(rng, 0.02, 0.06) if style != 'padded' else uniform(rng, 0.05, 0.1)
     bh = back_h * uniform(rng, 0.5, 0.9)
-    parts += _back(rng, style, np.array([-depth / 2 + 0.02, seat_h, 0]) + tr @ [0, back_h - bh, 0], width,
+    parts += backrest(rng, style, np.array([-depth / 2 + 0.02, seat_h, 0]) + tr @ [0, back_h - bh, 0], width,
                    bh, bt, tilt)
     if rng.random() < 0.3:
-        parts += _open_arms(rng, depth, width + 0.06, seat_h, -depth / 2)
+        parts += open_arms(rng, depth, width + 0.06, seat_h, -depth / 2)
     return parts
 
 
@@ -444,7 +328,7 @@ def _stool(rng):
         splay = uniform(rng, 0.02, 0.08)
         style = rng.choice(['round', 'square'])
         inset = rad * (0.3 if round_seat else 0.05)
-        parts += _four_legs(rng, rad * 1.8, rad * 1.8, under, lt, style, inset, splay, False)
+        parts += four_legs(rng, rad * 1.8, rad * 1.8, under, lt, style, inset, splay, False)
         if bar:
             y = uniform(rng, 0.2, 0.33)
             f = y / under
@@ -467,7 +351,7 @@ def _stool(rng):
     bt = uniform(rng, 0.02, 0.05)
     style = rng.choice(['solid', 'padded', 'frame', 'slats', 'shell'])
     bt = bt * 2 if style == 'padded' else bt
-    parts += _back(rng, style, np.array([-rad * 0.9 + bt / 2, seat_h - 0.01, 0]), rad * 1.7, back_h, bt,
+    parts += backrest(rng, style, np.array([-rad * 0.9 + bt / 2, seat_h - 0.01, 0]), rad * 1.7, back_h, bt,
                    uniform(rng, 0.0, 12.0))
     return parts
 
@@ -496,7 +380,7 @@ def _folding(rng):
     ang = np.degrees(np.arctan2(lean, back_top - seat_h + seat_t))
     t = (back_top - bh / 2 - (seat_h - seat_t)) / (back_top - seat_h + seat_t)
     centre = np.array([-depth / 2 + 0.03 - t * lean, back_top - bh / 2, 0])
-    parts += tagged('back', box((0.02, bh, width), centre, _tilt(ang)))
+    parts += tagged('back', box((0.02, bh, width), centre, tilt_rotation(ang)))
     return parts
 
 
@@ -518,9 +402,9 @@ def _lounge(rng):
     if back_top < max(depth, width) + 0.1:
         back_h = (max(depth, width) + 0.15 - seat_h) / np.cos(np.radians(tilt))
     style = rng.choice(['padded', 'shell', 'solid'])
-    parts += _back(rng, style, np.array([-depth / 2 + bt / 2, seat_h - 0.03, 0]), width, back_h, bt, tilt)
+    parts += backrest(rng, style, np.array([-depth / 2 + bt / 2, seat_h - 0.03, 0]), width, back_h, bt, tilt)
     if rng.random() < 0.5:
-        parts += _open_arms(rng, depth, width, seat_h, -depth / 2, panel=rng.random() < 0.4)
+        parts += open_arms(rng, depth, width, seat_h, -depth / 2, panel=rng.random() < 0.4)
     under = seat_h - seat_t - depth / 2 * np.sin(np.radians(slope))
     if rng.random() < 0.3:   # swivel on a star base
         parts += tagged('base', cylinder(0.03, under, (0, 0, 0)))
@@ -529,7 +413,7 @@ def _lounge(rng):
             parts += tagged('base', tube([0, 0.03, 0], [0.33 * np.cos(a), 0.015, 0.33 * np.sin(a)], 0.02, segments=6))
     else:
         lt = uniform(rng, 0.025, 0.05)
-        parts += _four_legs(rng, depth, width, under, lt, rng.choice(['round', 'tapered', 'square']),
+        parts += four_legs(rng, depth, width, under, lt, rng.choice(['round', 'tapered', 'square']),
                             uniform(rng, 0.02, 0.06), uniform(rng, 0.02, 0.08), False)
     return parts
 
