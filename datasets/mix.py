@@ -9,7 +9,7 @@ import os
 import shutil
 import tempfile
 
-from lib.data_io import MIX_FORMAT, MIX_MANIFEST, DataError, read_mix
+from lib.data_io import MIX_FORMAT, MIX_MANIFEST, DataError, list_models, read_mix
 
 LAYOUT = ('ShapeNetRendering', 'ShapeNetVox32')
 
@@ -34,12 +34,11 @@ def source_models(root):
     vox, ren = (os.path.join(root, part) for part in ('ShapeNetVox32', 'ShapeNetRendering'))
     if not os.path.isdir(vox) or not os.path.isdir(ren):
         raise DataError(f'{root}: not a dataset root (needs ShapeNetRendering/ and ShapeNetVox32/)')
+    # Every category folder present, not lib.data_io.category_models: that one lists the categories
+    # of the config's category file (and warns about absent ones), a mix takes whatever a source holds.
     models = {}
-    for synset in sorted(os.listdir(vox)):
-        if not os.path.isdir(os.path.join(vox, synset)):
-            continue
-        ids = [m for m in sorted(os.listdir(os.path.join(vox, synset)))
-               if os.path.isdir(os.path.join(vox, synset, m)) and os.path.isdir(os.path.join(ren, synset, m))]
+    for synset in list_models(vox):
+        ids = [m for m in list_models(os.path.join(vox, synset)) if os.path.isdir(os.path.join(ren, synset, m))]
         if ids:
             models[synset] = ids
     if not models:
