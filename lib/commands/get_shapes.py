@@ -13,6 +13,8 @@ SOURCES = {
     'sweethome3d': 'Sweet Home 3D furniture (Debian sweethome3d-furniture, CC0 / CC-BY 3.0)',
     'flightgear': 'FlightGear AI aircraft (Debian flightgear-data-ai, flightgear-data-models, GPL-2+)',
     'crrcsim': 'CRRCsim model aircraft (Debian crrcsim-data, GPL-2)',
+    'kenney': "Kenney's Furniture Pack 1.0 (CC0; a public Git repository, FBX read with assimp)",
+    'quaternius': "Quaternius's furniture, car, ship and gun packs (CC0; the same repository)",
 }
 
 
@@ -28,6 +30,8 @@ def cmd_get_shapes(argv):
                         help='use this already downloaded .deb (PACKAGE_VERSION_ARCH.deb) instead of '
                              '`apt-get download PACKAGE` (repeatable)')
     parser.add_argument('--catalogs', help='sweethome3d: a folder of .sh3f catalogs (the package extracted)')
+    parser.add_argument('--repo', help='kenney, quaternius: a clone of their repository (default: cloned into '
+                                       'OUT/.download/ with git)')
     args = parser.parse_args(argv)
     out = given_path(args.out, '--out')
     from datasets.real import sources
@@ -37,6 +41,9 @@ def cmd_get_shapes(argv):
             from datasets.real import sweethome3d as source
             folder, entries = source.fetch(out, deb=debs.get(source.PACKAGE),
                                            catalogs=given_path(args.catalogs, '--catalogs'))
+        elif args.name in ('kenney', 'quaternius'):
+            from datasets.real import game_packs
+            folder, entries = game_packs.fetch(args.name, out, repo=given_path(args.repo, '--repo'))
         else:
             from datasets.real import flightgear
             folder, entries = flightgear.fetch(args.name, out, debs=debs)
