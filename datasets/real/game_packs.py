@@ -112,6 +112,30 @@ def assimp_tool():
                            '`apt-get install assimp-utils` (as root), then get-shapes again')
 
 
+# assimp's diffuse colour for a material whose FBX gives it none (older Blender exports, e.g. Quaternius's
+# 2016-2017 packs, store their colours where assimp 5.2 does not read them)
+ASSIMP_DEFAULT_KD = 'Kd 0.800000012 0.800000012 0.800000012'
+
+
+def _drop_default_materials(obj):
+    """If every material of an OBJ written by assimp is its default grey, remove the .mtl, so that
+    render-shapes gives the model its category's material scheme (as for a file with no colours)
+    instead of drawing it uniformly grey. Returns whether it did."""
+    mtl = os.path.splitext(obj)[0] + '.mtl'
+    if not os.path.isfile(mtl):
+        return False
+    with open(mtl) as f:
+        lines = [line.strip() for line in f]
+    if any(line.startswith('map_') for line in lines) or \
+            any(line != ASSIMP_DEFAULT_KD for line in lines if line.startswith('Kd ')):
+        return False
+    with open(obj) as f:
+        text = f.read()
+    atomic_write_text(obj, re.sub(r'(?m)^mtllib .*\n', '', text))
+    os.remove(mtl)
+    return True
+
+
 def convert(tool, fbx, obj):
     """FBX -> OBJ + MTL with assimp; returns None, or why it failed (one line)."""
     os.makedirs(os.path.dirname(obj), exist_ok=True)
@@ -168,6 +192,8 @@ def fetch(name, out, repo=None, progress=True):
         if why:
             entry['synset'], entry['comment'] = SKIP, f'{rel}: skipped, {why}'
             shutil.rmtree(os.path.join(staging, stem), ignore_errors=True)
+        elif _drop_default_materials(os.path.join(staging, stem, stem + '.obj')):
+            entry['comment'] += ' (no material colours read: the category\'s materials)'
     for licence in spec['licences']:
         path = os.path.join(repo, licence)
         if os.path.isfile(path):

@@ -46,8 +46,10 @@ def test_file_names_split_into_words():
     assert game_packs.words('NormalCar1.fbx') == 'normal car 1'
 
 
-def fbx_text(mesh, colour):
-    """An ASCII FBX 7.3 file of a triangle mesh with one diffuse colour, y up (as the packs' files)."""
+def fbx_text(mesh, colour=None):
+    """An ASCII FBX 7.3 file of a triangle mesh with one material, y up (as the packs' files); the
+    material has a diffuse colour, or none (then assimp writes its default grey)."""
+    diffuse = '' if colour is None else f'\t\t\tP: "DiffuseColor", "Color", "", "A",{colour[0]},{colour[1]},{colour[2]}\n'
     vertices = ','.join(f'{v:.6f}' for v in mesh.vertices.ravel())
     index = ','.join(f'{a},{b},{-c - 1}' for a, b, c in mesh.faces)
     axes = ''.join(f'\t\tP: "{k}", "int", "Integer", "",{v}\n' for k, v in (
@@ -65,7 +67,7 @@ def fbx_text(mesh, colour):
         '\t\t\t\tTypedIndex: 0\n\t\t\t}\n\t\t}\n\t}\n'
         '\tModel: 200, "Model::part", "Mesh" {\n\t\tVersion: 232\n\t}\n'
         '\tMaterial: 300, "Material::paint", "" {\n\t\tVersion: 102\n\t\tShadingModel: "phong"\n'
-        f'\t\tProperties70:  {{\n\t\t\tP: "DiffuseColor", "Color", "", "A",{colour[0]},{colour[1]},{colour[2]}\n\t\t}}\n\t}}\n'
+        f'\t\tProperties70:  {{\n{diffuse}\t\t}}\n\t}}\n'
         '}\nConnections:  {\n\tC: "OO",100,200\n\tC: "OO",300,200\n\tC: "OO",200,0\n}\n')
 
 
@@ -88,6 +90,7 @@ def write_kenney_clone(repo):
     chair = fbx_text(chair_mesh((0, 0, 1)), (0.8, 0.2, 0.1))      # Kenney's backrests stand at +z
     (models / 'chair.fbx').write_text(chair)
     (models / 'chairCopy.fbx').write_text(chair)                  # the same file under another name
+    (models / 'chairRounded.fbx').write_text(fbx_text(chair_mesh((0, 0, 1)).apply_scale(0.9)))   # no colour
     (models / 'wall.fbx').write_text(fbx_text(trimesh.creation.box(extents=(1, 1, 0.1)), (1, 1, 1)))
     (models / 'stoolBroken.fbx').write_text('; FBX 7.3.0 project file\nObjects:  {\n\tGeometry: 1, "x"')
     return repo
@@ -99,6 +102,7 @@ def test_kenney_from_a_small_clone_converts_maps_and_renders_backrests_at_low_x(
     folder, entries = game_packs.fetch('kenney', str(tmp_path / 'shapes'), repo=str(repo), progress=False)
     synsets = {e['id']: e['synset'] for e in entries}
     assert synsets == {'kenney-Furniture_Pack_1_0-chair': CHAIR, 'kenney-Furniture_Pack_1_0-chairCopy': SKIP,
+                       'kenney-Furniture_Pack_1_0-chairRounded': CHAIR,
                        'kenney-Furniture_Pack_1_0-stoolBroken': SKIP, 'kenney-Furniture_Pack_1_0-wall': SKIP}
     comments = {e['id']: e['comment'] for e in entries}
     assert 'the same file as' in comments['kenney-Furniture_Pack_1_0-chairCopy']
@@ -110,11 +114,15 @@ def test_kenney_from_a_small_clone_converts_maps_and_renders_backrests_at_low_x(
     assert 'CC0' in open(os.path.join(folder, KENNEY_PACK.replace('/', '-').replace(' ', '_') + '-License.txt')).read()
     assert not os.path.exists(os.path.join(folder, 'Furniture_Pack_1_0-stoolBroken'))
     assert 'Kd 0.8' in open(os.path.join(folder, 'Furniture_Pack_1_0-chair', 'Furniture_Pack_1_0-chair.mtl')).read()
+    # a file with no colour loses assimp's default grey .mtl: render-shapes gives it the chair materials
+    rounded = os.path.join(folder, 'Furniture_Pack_1_0-chairRounded', 'Furniture_Pack_1_0-chairRounded')
+    assert not os.path.exists(rounded + '.mtl') and 'mtllib' not in open(rounded + '.obj').read()
+    assert "the category's materials" in comments['kenney-Furniture_Pack_1_0-chairRounded']
     # rendered through the map: the backrest (at +z in the pack's files, fronts -z) lands at low x
     out = tmp_path / 'out'
     summary = render_collection(folder, out, os.path.join(folder, 'map.yaml'), workers=1, progress=False,
                                 log=lambda line: None)
-    assert summary['rendered'] == 1
+    assert summary['rendered'] == 2
     grid = read_binvox(str(out / 'ShapeNetVox32' / CHAIR / 'kenney-Furniture_Pack_1_0-chair' / 'model.binvox')).data
     xs = np.flatnonzero(grid.any(axis=(1, 2)))
     height = [np.flatnonzero(grid[x].any(axis=1)).max() for x in xs]
