@@ -13,6 +13,7 @@ SOURCES = {
     'sweethome3d': 'Sweet Home 3D furniture (Debian sweethome3d-furniture, CC0 / CC-BY 3.0)',
     'flightgear': 'FlightGear AI aircraft (Debian flightgear-data-ai, flightgear-data-models, GPL-2+)',
     'crrcsim': 'CRRCsim model aircraft (Debian crrcsim-data, GPL-2)',
+    'sweethome3d-default': "Sweet Home 3D's default catalog (Debian sweethome3d, GPL-2+)",
     'kenney': "Kenney's Furniture Pack 1.0 (CC0; a public Git repository, FBX read with assimp)",
     'quaternius': "Quaternius's furniture, car, ship and gun packs (CC0; the same repository)",
 }
@@ -41,6 +42,9 @@ def cmd_get_shapes(argv):
             from datasets.real import sweethome3d as source
             folder, entries = source.fetch(out, deb=debs.get(source.PACKAGE),
                                            catalogs=given_path(args.catalogs, '--catalogs'))
+        elif args.name == 'sweethome3d-default':
+            from datasets.real import sweethome3d_default as source
+            folder, entries = source.fetch(out, deb=debs.get(source.PACKAGE))
         elif args.name in ('kenney', 'quaternius'):
             from datasets.real import game_packs
             folder, entries = game_packs.fetch(args.name, out, repo=given_path(args.repo, '--repo'))

@@ -395,3 +395,41 @@ def test_a_failing_apt_is_one_line(tmp_path, monkeypatch):
     with pytest.raises(ShapeSourceError, match='Unable to locate package nosuch.*apt-get update') as error:
         sources.download_deb('nosuch', str(tmp_path / 'dl'))
     assert '\n' not in str(error.value)
+
+
+# ---- sweethome3d-default: the application's own catalog inside sweethome3d.jar ---------------------
+
+def test_default_catalog_from_a_fake_sweethome3d_package(tmp_path):
+    from datasets.real import sweethome3d_default as default
+    res = default.RESOURCES
+    properties = '\n'.join([
+        'name#1=Chair', 'category#1=Living room', f'model#1=/{res}chair.obj',
+        'name#2=Bath', 'category#2=Bathroom', f'model#2=/{res}bath.obj', 'modelRotation#2=0 0 -1 0 1 0 1 0 0',
+        'name#3=Red light source', 'category#3=Lights', f'model#3=/{res}ball.obj',
+        'name#4=Door', 'category#4=Doors and windows', f'model#4=/{res}door.obj', 'doorOrWindow#4=true',
+        'name#5=Armchair', 'category#5=Living room', f'model#5=/{res}armchair.obj', 'modelRotation#5=1 0 0 0 0 1 0 -1 0',
+        'name#6=TV unit', 'category#6=Living room', f'model#6=/{res}tvUnit.obj',
+        'name#7=Square table', 'category#7=Living room', f'model#7=/{res}missing.obj'])
+    jar = io.BytesIO()
+    with zipfile.ZipFile(jar, 'w') as z:
+        z.writestr(default.CATALOG, properties)
+        for name in ('chair', 'bath', 'ball', 'door', 'armchair', 'tvUnit'):
+            z.writestr(f'{res}{name}.obj', 'v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n')
+        z.writestr(f'{res}chair.mtl', 'newmtl wood\nKd 0.5 0.3 0.1\n')
+    deb = _write_deb(tmp_path / 'sweethome3d_7.0.2_all.deb', {
+        default.JAR: jar.getvalue(), default.COPYRIGHT: b'Files: *\nLicense: GPL-2+\n'})
+    folder, entries = default.fetch(str(tmp_path / 'shapes'), deb=str(deb))
+    got = {e['comment'].split(' (')[0]: e['synset'] for e in entries}
+    assert got == {'Chair': CHAIR, 'Bath': SKIP, 'Red light source': SKIP, 'Door': SKIP,
+                   'Armchair': CHAIR, 'TV unit': '02933112', 'Square table': SKIP}   # its file is missing
+    armchair = [e for e in entries if e['comment'].startswith('Armchair')][0]
+    assert (armchair['up'], armchair['front']) == ('+z', '-y')   # modelRotation's second and third rows
+    shapes_map = read_map(os.path.join(folder, 'map.yaml'))
+    assert shapes_map['source'] == 'sweethome3d-default' and 'GPL-2+' in shapes_map['terms']
+    assert os.path.isfile(os.path.join(folder, *f'{res}chair.mtl'.split('/')))
+    assert 'GPL-2+' in open(os.path.join(folder, 'debian-copyright.txt')).read()
+    assert '| Chair (Living room) | chair |' in open(os.path.join(folder, 'ATTRIBUTION.md')).read()
+    broken = tmp_path / 'broken_7_all.deb'
+    _write_deb(broken, {default.JAR: b'not a zip'})
+    with pytest.raises(ShapeSourceError, match='corrupt jar'):
+        default.fetch(str(tmp_path / 'shapes2'), deb=str(broken))
