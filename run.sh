@@ -26,7 +26,7 @@ commands:
   coverage REAL [GEN]   how well generated shapes and looks cover real models
   check-data ROOT       list the bad models of a dataset tree
   generate-data         make the embedded dataset
-  get-shapes NAME       fetch a real 3D model collection and its shapes map (sweethome3d)
+  get-shapes NAME       fetch a real 3D model collection and its shapes map (sweethome3d, kenney, ...; --help lists them)
   render-shapes SRC     render real 3D models into the R2N2 layout (--out ROOT [--map MAP.yaml])
   mix-data SRC... --out ROOT  several dataset roots as one training mix
   bench                 performance benchmark
