@@ -163,3 +163,16 @@ def test_the_repository_is_cloned_at_the_pinned_commit(tmp_path, monkeypatch):
     with pytest.raises(ShapeSourceError, match='git clone .* --repo'):
         game_packs.ensure_clone(str(tmp_path / 'download' / 'other'))
     assert not os.path.exists(tmp_path / 'download' / 'other')
+
+
+@needs_assimp
+def test_the_command_fetches_from_a_clone_and_reports_bad_input_in_one_line(tmp_path, capsys):
+    from lib.commands.cli import main
+    repo = write_kenney_clone(tmp_path / 'clone')
+    assert main(['get-shapes', 'kenney', '--repo', str(repo), '--out', str(tmp_path / 'shapes')]) == 0
+    out = capsys.readouterr().out
+    assert 'get-shapes kenney:' in out and '2 models to render' in out and 'chair 2' in out
+    code = main(['get-shapes', 'quaternius', '--repo', str(repo), '--out', str(tmp_path / 'shapes')])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and err.startswith('error: ') and 'not a clone of' in err and '\n' not in err
+    assert not os.path.exists(tmp_path / 'shapes' / 'quaternius')
