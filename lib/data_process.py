@@ -194,13 +194,17 @@ class TrainBatches:
         pass_number, at = divmod(position, len(self.pairs))
         return int(self._permutation(pass_number)[at])
 
+    def views(self, k):
+        """The number of views of global batch k."""
+        n_max = self.cfg.CONST.N_VIEWS
+        if self.cfg.TRAIN.RANDOM_NUM_VIEWS:
+            return int(_rng(self.seed, _VIEWS, k).integers(1, n_max + 1))
+        return n_max
+
     def batch(self, k):
         """Global batch k, computed from (seed, k) alone."""
         cfg = self.cfg
-        n_max = cfg.CONST.N_VIEWS
-        n_views = n_max
-        if cfg.TRAIN.RANDOM_NUM_VIEWS:
-            n_views = int(_rng(self.seed, _VIEWS, k).integers(1, n_max + 1))
+        n_views = self.views(k)
         n = cfg.CONST.N_VOX
         images = np.empty((self.batch_size, n_views, cfg.CONST.IMG_H, cfg.CONST.IMG_W, 3), np.float32)
         voxels = np.empty((self.batch_size, n, n, n), np.uint8)

@@ -12,7 +12,7 @@ import statistics
 import tempfile
 import time
 
-from lib.bench import data_speed
+from lib.bench import data_speed, default_run
 from lib.data_io import REPO_ROOT
 from lib.bench.probe import (LoadProbe, device_peak_memory_mb, machine_description, peak_rss_mb, rss_mb,
                              timed)
@@ -319,14 +319,15 @@ def _measure_machine(m):
 MEASURES = {'matmul': _measure_matmul, 'forward': _measure_forward, 'train': _measure_train,
             'paired': _measure_paired, 'layers': _measure_layers, 'unpool_conv': _measure_unpool_conv,
             'pipeline': _measure_pipeline, 'schedule': _measure_schedule, 'machine': _measure_machine,
-            'datagen': data_speed.measure_datagen, 'shapes': data_speed.measure_shapes}
+            'datagen': data_speed.measure_datagen, 'shapes': data_speed.measure_shapes,
+            'default_run': default_run.measure_default_run}
 # the kinds that run TensorFlow directly (tf.function, tf.matmul): the TensorFlow backend only
 TENSORFLOW_KINDS = {'matmul', 'forward', 'paired', 'layers', 'unpool_conv'}
 
 
 def worker(specs):
     """Run measurements in order, printing one tagged JSON line each."""
-    from lib.commands.common import backend_ready
+    from lib.devices.backend import backend_ready
     backend_ready()
     for m in specs:
         times, load, extra = MEASURES[m['kind']](m)

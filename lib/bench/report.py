@@ -3,6 +3,7 @@ import json
 import os
 
 from lib.bench.count import macs_per_call
+from lib.bench.default_run import default_run_lines
 
 def fmt_time(seconds):
     return f'{seconds * 1e3:.1f} ms' if seconds < 10 else f'{seconds:.2f} s'
@@ -27,6 +28,8 @@ def row_label(name):
         return 'generate-data, one model (CPU time)'
     if kind == 'shapes':
         return 'render-shapes, one large model (CPU time)'
+    if kind == 'default_run':
+        return 'default training run, one iteration'
     if kind == 'paired':
         return f'interleaved {parts[1]} (a round of all configurations)'
     if kind == 'schedule':
@@ -54,6 +57,8 @@ def measurement_rows(results):
             extra = f'{r["images_per_batch"] / r["median"]:.0f} images/s'
         elif 'images_per_s' in r:
             extra = f'{r["images_per_s"]:.1f} images/s consumed'
+        elif name == 'default_run':
+            extra = f'{r["mean_views"]:.2f} views on average, {r["precision"]}'
         elif name == 'datagen':
             extra = f'{r["models_per_s_per_core"]:.2f} models/s per core'
         elif name == 'shapes':
@@ -260,6 +265,9 @@ def write_report(path, machine, spec_desc, results, peaks, ratios, counts, width
               'count); padding counted as work. Element-wise operations are not counted. A training '
               'step counts 3 forwards.', '']
     lines += layer_report(results, peaks) + method_report(results)
+    default = default_run_lines(results)
+    if default:
+        lines += ['## The default training run as it runs (issue 27)', ''] + default + ['']
     pipeline = results.get('pipeline')
     if pipeline:
         lines += ['## Input pipeline', '',

@@ -46,7 +46,7 @@ def _one_line(error):
 
 # command -> (module, function); a command's module is imported only when it runs
 COMMANDS = {
-    'bench': ('lib.commands.networks', 'cmd_bench'),
+    'bench': ('lib.commands.bench', 'cmd_bench'),
     'calibrate': ('lib.commands.data', 'cmd_calibrate'),
     'check-data': ('lib.commands.data', 'cmd_check_data'),
     'compare': ('lib.commands.networks', 'cmd_compare'),

@@ -2,41 +2,12 @@
 command line, and the late, quiet import of TensorFlow (after the arguments are parsed, so --help and
 usage errors answer at once)."""
 import os
-import sys
 
-
-def import_tensorflow_quietly():
-    """Import TensorFlow with its start-up chatter (absl INFO lines on stderr) hidden.
-
-    The chatter is written by C++ before any log level applies, so stderr is parked in a temporary
-    file for the import and replayed only if the import fails.
-    """
-    import tempfile
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as parked:
-        os.dup2(parked.fileno(), 2)
-        try:
-            import tensorflow
-            tensorflow.config.list_physical_devices()   # device probing logs too (cuInit)
-        except BaseException:
-            os.dup2(saved, 2)
-            parked.seek(0)
-            sys.stderr.write(parked.read().decode(errors='replace'))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+from lib.devices.backend import backend_ready, import_tensorflow_quietly   # noqa: F401 (the commands import them from here)
 
 
 class CommandError(Exception):
     """An expected failure, reported as one line."""
-
-
-def backend_ready():
-    """Load the Keras backend, quietly: called by a command once its arguments are parsed."""
-    if os.environ.get('KERAS_BACKEND', 'tensorflow') == 'tensorflow':
-        import_tensorflow_quietly()
 
 
 def add_config_args(parser):

@@ -338,8 +338,3 @@ def cmd_compare(argv):
                    dry_run=args.dry_run, results_dir=given_path(args.results, '--results'),
                    command=command_line('compare', argv), commit=args.commit, measure=measure)
     return 0
-
-
-def cmd_bench(argv):
-    from lib.bench.benchmark import main as bench_main
-    return bench_main(argv)

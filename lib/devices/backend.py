@@ -4,6 +4,7 @@ Nothing here imports a framework at import time: each question imports only the 
 (TensorFlow is never imported under KERAS_BACKEND=jax or torch, where it may not be installed).
 """
 import os
+import sys
 
 
 def backend_name():
@@ -77,3 +78,33 @@ def resolve_jit_compile(setting, backend=None, device=None):
     backend = backend or backend_name()
     device = device or device_kind(backend)
     return device == 'gpu' and backend in ('tensorflow', 'jax')
+
+
+def import_tensorflow_quietly():
+    """Import TensorFlow with its start-up chatter (absl INFO lines on stderr) hidden.
+
+    The chatter is written by C++ before any log level applies, so stderr is parked in a temporary
+    file for the import and replayed only if the import fails.
+    """
+    import tempfile
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as parked:
+        os.dup2(parked.fileno(), 2)
+        try:
+            import tensorflow
+            tensorflow.config.list_physical_devices()   # device probing logs too (cuInit)
+        except BaseException:
+            os.dup2(saved, 2)
+            parked.seek(0)
+            sys.stderr.write(parked.read().decode(errors='replace'))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def backend_ready():
+    """Load the Keras backend, quietly: called by a command once its arguments are parsed."""
+    if os.environ.get('KERAS_BACKEND', 'tensorflow') == 'tensorflow':
+        import_tensorflow_quietly()

@@ -315,13 +315,19 @@ def test_bench_quick_runs_end_to_end_and_reports_every_target(tmp_path):
         assert re.search(rf'^{what}\s+fast fp32\s+\d+\.\d+ m?s\s+\d\.\d{{3}}', text, re.M), what
     for target in ('forward 1 view, fast fp32 / reference', 'forward 5 views, fast bf16 / reference',
                    'training step, fast fp32 / reference', 'training step, fast bf16 / reference',
-                   'useful GFLOP/s', 'input pipeline images/s'):
+                   'useful GFLOP/s', 'input pipeline images/s', 'default training run'):
         assert re.search(rf'^{re.escape(target)}.*\s\d+\.\d{{3}}\s+(<=|>=) [\d.]+\s+(yes|NO)', text, re.M), target
     assert re.search(r'^forward 1 view, fast fp32 / reference.*interleaved$', text, re.M)
     report = out.read_text()
     for heading in ('## Machine', '## Conditions', '## Targets (issue 6)', '## Measurements',
-                    '## Multiply-accumulates per call', '## Input pipeline'):
+                    '## Multiply-accumulates per call', '## Input pipeline',
+                    '## The default training run as it runs'):
         assert heading in report
+    # where the default run's time goes: the run, the step alone by views, the parts, pipeline, graphs, validation
+    for line in (r'- the run: \d+ ms per iteration, \d+ useful GFLOP/s', r'- the step alone .*1 views \d+ ms',
+                 r'- forward of 3 views: \d+ ms \(encoder \d+ %', r'- input pipeline on one thread: \d+ ms',
+                 r'- graphs: ', r'- validation: \d+ ms per model'):
+        assert re.search(line, report), line
     assert 'QUICK' in report and 'tensorflow:' in report and "others' cores" in report
     # peak memory is the worker's own (VmHWM), not the parent's size inherited over fork + exec
     rss = [float(v) for v in re.findall(r'\|\s*(\d+) MB\s*\|', report)]

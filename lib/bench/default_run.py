@@ -1,0 +1,240 @@
+"""The bench row of the default training run as it runs (issue 27): `./run.sh train`'s own config
+(experiments/cfgs/cpu_default.yaml), its real input pipeline and its random number of views per batch,
+trained by lib.train_net.train for some iterations after a warm-up; and where its time goes.
+
+What one worker measures, in this order (one process, so the network is built and traced once):
+
+- 'run': seconds per iteration of the real run (the train_log.csv clock, warm-up iterations left out),
+  and its useful GFLOP/s: the multiply-accumulates of the view counts the batches actually drew
+  (lib/bench/count.py, a step counted as 3 forwards) over that time. The row's ratio is that over the
+  matmul peak of the run's own precision (bf16 for a mixed_bfloat16 run, else fp32), measured in the
+  same worker.
+- 'step by views': the same network's training step alone (train_on_batch on fixed arrays, no input
+  pipeline, no callbacks), median per number of views, and their mean weighted as the run drew them.
+  run - step = what the run adds around its arithmetic (input pipeline on the same two cores, fit's
+  Python, the per-iteration log).
+- 'forward / backward': the 3-view forward alone, by part (encoder, recurrence, decoder), and the
+  rest of the step (gradients and the optimizer) as step - forward.
+- 'input pipeline': one batch made on one thread, the first time a model is drawn (every rendering's
+  structure is checked then) and after.
+- 'graphs': whether the run traces its step again for a new number of views: the iterations after
+  the first that took seconds longer than the others (a trace costs seconds; one graph serves every
+  number of views when none does).
+- 'validation': seconds per validated model (5 views), and what validation adds per iteration at the
+  config's VALIDATION_FREQ and NUM_VALIDATION_MODELS.
+"""
+import os
+import statistics
+import tempfile
+import time
+
+DEFAULT_CFG = 'experiments/cfgs/cpu_default.yaml'
+TARGET_PEAK_FRACTION = 0.40   # issue 27: the default step's useful GFLOP/s over its precision's peak
+
+
+def default_run_plan(quick, root):
+    """One worker group: the default run and its profile (root None: the config's own dataset)."""
+    spec = {'kind': 'default_run', 'name': 'default_run', 'cfg': DEFAULT_CFG, 'root': root,
+            'warmup': 3 if quick else 20, 'iterations': 6 if quick else 150, 'reps': 2 if quick else 5}
+    if quick:   # a smoke test: a tiny network on the small data of the tests
+        spec.update(width=0.125, batch=2)
+    return [[spec]]
+
+
+def _config(m, out_dir):
+    from lib.config import load_config
+    from lib.data_io import repo_path
+    pairs = [('DIR.OUT_PATH', out_dir), ('TRAIN.NUM_ITERATION', str(m['warmup'] + m['iterations'])),
+             ('TRAIN.SAVE_FREQ', '1000000'), ('TRAIN.VALIDATION_FREQ', '1000000'),
+             ('TRAIN.PRINT_FREQ', '1000000'), ('TRAIN.TENSORBOARD', 'false')]
+    if m.get('root'):
+        pairs.append(('DIR.DATASET_ROOT', m['root']))
+    if m.get('width'):
+        pairs.append(('NETWORK.WIDTH', str(m['width'])))
+    if m.get('batch'):
+        pairs.append(('CONST.BATCH_SIZE', str(m['batch'])))
+    return load_config([repo_path(m['cfg'])], pairs)
+
+
+def _matmul_peak(dtype, n=2048, reps=5):
+    import tensorflow as tf
+    a = tf.cast(tf.random.stateless_normal((n, n), (0, 1)), dtype)
+    b = tf.cast(tf.random.stateless_normal((n, n), (0, 2)), dtype)
+    f = tf.function(lambda a, b: tf.matmul(a, b)[0, 0])
+    f(a, b).numpy()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        f(a, b).numpy()
+        times.append(time.perf_counter() - t0)
+    return 2 * n ** 3 / min(times) / 1e9
+
+
+def _median_time(fn, reps):
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _run_seconds(log_path, warmup):
+    """Seconds per iteration after the warm-up, from the run's own log (its clock has 0.1 s steps),
+    and the iterations after the first that took over 1.5 s longer than the median (a step traced
+    again for a new input shape costs seconds)."""
+    import csv
+    with open(log_path) as f:
+        rows = [(int(r['iteration']), float(r['seconds'])) for r in csv.DictReader(f)]
+    (i0, t0), (i1, t1) = rows[warmup - 1], rows[-1]
+    durations = [b[1] - a[1] for a, b in zip(rows, rows[1:])]
+    typical = statistics.median(durations)
+    slow = [rows[i + 1][0] for i, d in enumerate(durations) if d > typical + 1.5]
+    return (t1 - t0) / (i1 - i0), slow
+
+
+def _step_profile(network, cfg, view_counts, reps):
+    """The training step alone per number of views; the 3-view forward by part."""
+    import numpy as np
+    import keras
+    from lib.solver import VoxelTrainer, make_optimizer
+    trainer = VoxelTrainer(network, cfg.TRAIN.WEIGHT_DECAY)
+    trainer.compile(optimizer=make_optimizer(cfg.TRAIN, precision=cfg.NETWORK.PRECISION), jit_compile=False)
+    rng = np.random.default_rng(0)
+    batch, n, size = cfg.CONST.BATCH_SIZE, cfg.CONST.N_VOX, cfg.CONST.IMG_H
+    y = (rng.random((batch, n, n, n)) < 0.2).astype(np.uint8)
+    step = {}
+    for v in sorted(set(view_counts)):
+        x = rng.random((batch, v, size, size, 3), dtype=np.float32)
+        trainer.train_on_batch(x, y)
+        step[v] = _median_time(lambda: trainer.train_on_batch(x, y), reps)
+    # the forward of 3 views by part, each part compiled alone on the input it sees in the network
+    import tensorflow as tf
+    x = tf.constant(rng.random((batch, 3, size, size, 3), dtype=np.float32))
+    encoder, recurrence, decoder = (network.get_layer(k) for k in ('encoder', 'recurrence', 'decoder'))
+    features = tf.stack([encoder(x[:, i]) for i in range(3)], axis=1)
+    hidden = recurrence(features)
+    parts = {'encoder': (tf.function(lambda x: tf.stack([encoder(x[:, i]) for i in range(3)], axis=1)), x),
+             'recurrence': (tf.function(lambda f: recurrence(f)), features),
+             'decoder': (tf.function(lambda h: decoder(h)), hidden),
+             'forward': (tf.function(lambda x: network(x, training=False)), x)}
+    forward = {}
+    for name, (fn, arg) in parts.items():
+        keras.ops.convert_to_numpy(fn(arg))   # traced once
+        forward[name] = _median_time(lambda: keras.ops.convert_to_numpy(fn(arg)), reps)
+    return step, forward
+
+
+def _pipeline_profile(cfg, pairs, batches):
+    """One batch made on one thread: first draws (each model's files checked) and drawn again."""
+    from lib.data_process import TrainBatches
+    data = TrainBatches(cfg, pairs, seed=cfg.CONST.RNG_SEED + 1, length=batches)
+    t0 = time.perf_counter()
+    for k in range(batches):
+        data.batch(k)
+    first = (time.perf_counter() - t0) / batches
+    t0 = time.perf_counter()
+    for k in range(batches):
+        data.batch(k)
+    return first, (time.perf_counter() - t0) / batches
+
+
+def measure_default_run(m):
+    import keras
+    from lib.bench.count import count_macs, macs_per_call
+    from lib.bench.probe import LoadProbe
+    from lib.data_io import category_model_pairs, dataset_root
+    from lib.data_process import TrainBatches
+    from lib.test_net import evaluate
+    from lib.train_net import train
+    from models import build_network, spec_from_config
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = _config(m, os.path.join(tmp, 'run'))
+        root = dataset_root(cfg)
+        if not os.path.isdir(os.path.join(root, 'ShapeNetVox32')):
+            raise RuntimeError(f'the default run reads {root}, which holds no dataset: make it with '
+                               f'./run.sh generate-data, or give --data ROOT')
+        train_pairs = category_model_pairs(cfg, cfg.TRAIN.DATASET_PORTION, weighted=True)
+        test_pairs = category_model_pairs(cfg, cfg.TEST.DATASET_PORTION)
+        if not train_pairs or not test_pairs:   # a folder of a few models (the tests' sample): all of it
+            train_pairs = test_pairs = category_model_pairs(cfg, [0.0, 1.0])
+        keras.utils.set_random_seed(cfg.CONST.RNG_SEED)
+        network = build_network(spec_from_config(cfg))
+        counts = count_macs(network)
+        total = cfg.TRAIN.NUM_ITERATION
+        drawn = TrainBatches(cfg, train_pairs, seed=cfg.CONST.RNG_SEED, length=total)
+        views = [drawn.views(k) for k in range(m['warmup'], total)]
+        probe = LoadProbe().start()
+        train(cfg, network, train_pairs, cfg.DIR.OUT_PATH, log=lambda s: None)
+        load = probe.stop()
+        run_s, slow = _run_seconds(os.path.join(cfg.DIR.OUT_PATH, 'train_log.csv'), m['warmup'])
+        useful = sum(3 * macs_per_call(counts, cfg.CONST.BATCH_SIZE, v) for v in views) / len(views)
+        step, forward = _step_profile(network, cfg, views, m['reps'])
+        step_mean = sum(step[v] for v in views) / len(views)
+        first, again = _pipeline_profile(cfg, train_pairs, 3 if m.get('batch') else 12)
+        val_pairs = test_pairs[:8]
+        t0 = time.perf_counter()
+        evaluate(network, cfg, val_pairs, view_counts=[cfg.CONST.N_VIEWS], batch_size=cfg.TEST.BATCH_SIZE)
+        per_model = (time.perf_counter() - t0) / max(1, len(val_pairs))
+    precision = cfg.NETWORK.PRECISION
+    peak_dtype = 'bfloat16' if precision == 'mixed_bfloat16' else 'float32'
+    peaks = {'float32': _matmul_peak('float32'), 'bfloat16': _matmul_peak('bfloat16')}
+    gflops = 2 * useful / run_s / 1e9
+    return [run_s], load, {
+        'precision': precision, 'width': cfg.NETWORK.WIDTH, 'batch': cfg.CONST.BATCH_SIZE,
+        'data': root, 'models': len(train_pairs), 'views_drawn': views, 'mean_views': sum(views) / len(views),
+        'useful_gmac': useful / 1e9, 'gflops': gflops, 'peaks': peaks, 'peak_dtype': peak_dtype,
+        'precision_peak_fraction': gflops / peaks[peak_dtype], 'peak_fraction': gflops / peaks['float32'],
+        'step_by_views': {str(v): t for v, t in step.items()}, 'step_mean_s': step_mean,
+        'step_gflops': 2 * useful / step_mean / 1e9, 'forward3': forward,
+        'pipeline_first_s': first, 'pipeline_again_s': again, 'slow_iterations': slow,
+        'validation_per_model_s': per_model,
+        'validation_per_iteration_s': per_model * cfg.TEST.NUM_VALIDATION_MODELS / cfg.TRAIN.VALIDATION_FREQ,
+        'iterations': m['iterations'], 'warmup': m['warmup']}
+
+
+def default_run_ratios(results):
+    """The target row of the default run, for bench's ratios table ({} where it did not run)."""
+    r = results.get('default_run')
+    if not r:
+        return {}
+    value = r['precision_peak_fraction']
+    return {'default_run': {
+        'what': f'default training run ({DEFAULT_CFG}, real input pipeline, 1..5 views): useful GFLOP/s / '
+                f'{"bf16" if r["peak_dtype"] == "bfloat16" else "fp32"} matmul peak',
+        'value': value, 'op': '>=', 'target': TARGET_PEAK_FRACTION, 'met': value >= TARGET_PEAK_FRACTION,
+        'busy': r['busy'], 'source': 'one process'}}
+
+
+def default_run_lines(results):
+    """Where the default run's time goes, as report lines ([] where it did not run)."""
+    r = results.get('default_run')
+    if not r:
+        return []
+    ms = lambda s: f'{1000 * s:.0f} ms'
+    f = r['forward3']
+    pct = lambda part: f'{100 * f[part] / f["forward"]:.0f} %'
+    step_views = ', '.join(f'{v} views {ms(t)}' for v, t in sorted(r['step_by_views'].items()))
+    lines = [
+        f'The default training run ({DEFAULT_CFG}: width {r["width"]:g}, batch {r["batch"]}, {r["precision"]}) on '
+        f'{r["models"]} training models of {r["data"]}, {r["iterations"]} iterations after {r["warmup"]} of warm-up '
+        f'({r["mean_views"]:.2f} views on average):',
+        f'- the run: {ms(r["median"])} per iteration, {r["gflops"]:.0f} useful GFLOP/s '
+        f'({r["useful_gmac"]:.1f} GMAC per step) = {100 * r["precision_peak_fraction"]:.0f} % of the '
+        f'{r["peak_dtype"]} matmul peak ({r["peaks"][r["peak_dtype"]]:.0f} GFLOP/s; fp32 peak '
+        f'{r["peaks"]["float32"]:.0f}, bf16 {r["peaks"]["bfloat16"]:.0f})',
+        f'- the step alone (fixed arrays, no pipeline, no callbacks): {step_views}; weighted as drawn '
+        f'{ms(r["step_mean_s"])} ({r["step_gflops"]:.0f} GFLOP/s); the run adds '
+        f'{ms(r["median"] - r["step_mean_s"])} per iteration around it',
+        f'- forward of 3 views: {ms(f["forward"])} (encoder {pct("encoder")}, recurrence {pct("recurrence")}, '
+        f'decoder {pct("decoder")}, each part timed alone); the 3-view step is '
+        f'{ms(r["step_by_views"].get("3", float("nan")))}, so gradients and the optimizer take the rest',
+        f'- input pipeline on one thread: {ms(r["pipeline_first_s"])} per batch the first time its models '
+        f'are drawn (their files checked), {ms(r["pipeline_again_s"])} after',
+        '- graphs: ' + ('one for every number of views (no iteration after the first took seconds longer)'
+                         if not r['slow_iterations'] else
+                         f'iterations {r["slow_iterations"][:8]} took seconds longer than the others (traced again?)'),
+        f'- validation: {ms(r["validation_per_model_s"])} per model of 5 views; '
+        f'{ms(r["validation_per_iteration_s"])} per iteration at the config\'s rate',
+    ]
+    return lines
