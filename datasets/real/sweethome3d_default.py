@@ -28,8 +28,9 @@ RESOURCES = 'com/eteks/sweethome3d/io/resources/'
 TERMS = 'GPL-2+ (Emmanuel Puybaret, eTeks; debian/copyright of sweethome3d)'
 
 # Before the shared rules (sources.py CATEGORY_RULES): the catalog's coloured light sources are small
-# balls, a washbasin with a cabinet is a washbasin, a TV unit is the cabinet a TV stands on
-DEFAULT_RULES = [(r'light source|washbasin', SKIP), (r'tv unit', 'cabinet')]
+# balls, a washbasin with a cabinet is a washbasin, the TV unit is a low cabinet with a TV standing on it
+# (neither a display nor a cabinet alone)
+DEFAULT_RULES = [(r'light source|washbasin|tv unit', SKIP)]
 
 
 def category_of_entry(name, catalog_category):

@@ -421,7 +421,7 @@ def test_default_catalog_from_a_fake_sweethome3d_package(tmp_path):
     folder, entries = default.fetch(str(tmp_path / 'shapes'), deb=str(deb))
     got = {e['comment'].split(' (')[0]: e['synset'] for e in entries}
     assert got == {'Chair': CHAIR, 'Bath': SKIP, 'Red light source': SKIP, 'Door': SKIP,
-                   'Armchair': CHAIR, 'TV unit': '02933112', 'Square table': SKIP}   # its file is missing
+                   'Armchair': CHAIR, 'TV unit': SKIP, 'Square table': SKIP}   # the table's file is missing
     armchair = [e for e in entries if e['comment'].startswith('Armchair')][0]
     assert (armchair['up'], armchair['front']) == ('+z', '-y')   # modelRotation's second and third rows
     shapes_map = read_map(os.path.join(folder, 'map.yaml'))
