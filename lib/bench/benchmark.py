@@ -189,6 +189,7 @@ class WorkerFailed(RuntimeError):
 def run_group(group, device, timeout=None):
     env = dict(_WORKER_ENV)
     env.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    env.update(group[0].get('env', {}))   # variables read when a library starts (ONEDNN_VERBOSE)
     if device == 'cpu':
         env['CUDA_VISIBLE_DEVICES'] = '-1'
         env['JAX_PLATFORMS'] = 'cpu'

@@ -22,6 +22,13 @@ What one worker measures, in this order (one process, so the network is built an
   number of views when none does).
 - 'validation': seconds per validated model (5 views), and what validation adds per iteration at the
   config's VALIDATION_FREQ and NUM_VALIDATION_MODELS.
+
+A second worker ('step_ops', started with ONEDNN_VERBOSE=profile_exec: oneDNN, which runs
+TensorFlow's convolutions, matrix products, pooling and layout changes on x86 CPUs, then times every
+primitive it executes) gives the 3-view step's ops by kind: convolution forward, backward data,
+backward weights, layout reorders, products, pooling, and the time left to TensorFlow's own kernels
+(element-wise ops, the recurrence's gates, the loss, Adam) as wall time minus oneDNN's. Timing every
+primitive slows the step (it is a share to read, not a time), and ops may overlap on two threads.
 """
 import os
 import statistics
@@ -36,15 +43,18 @@ def default_run_plan(quick, root):
     """One worker group: the default run and its profile (root None: the config's own dataset)."""
     spec = {'kind': 'default_run', 'name': 'default_run', 'cfg': DEFAULT_CFG, 'root': root,
             'warmup': 3 if quick else 20, 'iterations': 6 if quick else 150, 'reps': 2 if quick else 5}
+    ops = {'kind': 'step_ops', 'name': 'step_ops', 'cfg': DEFAULT_CFG, 'views': 3, 'reps': 2 if quick else 3,
+           'env': {'ONEDNN_VERBOSE': 'profile_exec'}}   # read when oneDNN starts: a worker of its own
     if quick:   # a smoke test: a tiny network on the small data of the tests
         spec.update(width=0.125, batch=2)
-    return [[spec]]
+        ops.update(width=0.125, batch=2)
+    return [[spec], [ops]]
 
 
 def _config(m, out_dir):
     from lib.config import load_config
     from lib.data_io import repo_path
-    pairs = [('DIR.OUT_PATH', out_dir), ('TRAIN.NUM_ITERATION', str(m['warmup'] + m['iterations'])),
+    pairs = [('DIR.OUT_PATH', out_dir), ('TRAIN.NUM_ITERATION', str(m.get('warmup', 0) + m.get('iterations', 1))),
              ('TRAIN.SAVE_FREQ', '1000000'), ('TRAIN.VALIDATION_FREQ', '1000000'),
              ('TRAIN.PRINT_FREQ', '1000000'), ('TRAIN.TENSORBOARD', 'false')]
     if m.get('root'):
@@ -97,9 +107,7 @@ def _step_profile(network, cfg, view_counts, reps):
     """The training step alone per number of views; the 3-view forward by part."""
     import numpy as np
     import keras
-    from lib.solver import VoxelTrainer, make_optimizer
-    trainer = VoxelTrainer(network, cfg.TRAIN.WEIGHT_DECAY)
-    trainer.compile(optimizer=make_optimizer(cfg.TRAIN, precision=cfg.NETWORK.PRECISION), jit_compile=False)
+    trainer = _trainer(cfg, network)
     rng = np.random.default_rng(0)
     batch, n, size = cfg.CONST.BATCH_SIZE, cfg.CONST.N_VOX, cfg.CONST.IMG_H
     y = (rng.random((batch, n, n, n)) < 0.2).astype(np.uint8)
@@ -193,6 +201,77 @@ def measure_default_run(m):
         'iterations': m['iterations'], 'warmup': m['warmup']}
 
 
+def _trainer(cfg, network=None):
+    """What fit() runs (VoxelTrainer, Adam, weight decay), around network or a new one of cfg's."""
+    import keras
+    from lib.solver import VoxelTrainer, make_optimizer
+    from models import build_network, spec_from_config
+    if network is None:
+        keras.utils.set_random_seed(cfg.CONST.RNG_SEED)
+        network = build_network(spec_from_config(cfg))
+    trainer = VoxelTrainer(network, cfg.TRAIN.WEIGHT_DECAY)
+    trainer.compile(optimizer=make_optimizer(cfg.TRAIN, precision=cfg.NETWORK.PRECISION), jit_compile=False)
+    return trainer
+
+
+def _onednn_ops(lines):
+    """{(primitive, propagation): ms} and {(primitive, propagation, problem): ms} from oneDNN's
+    profile_exec lines (onednn_verbose,v1,primitive,exec,cpu,KIND,IMPL,PROP,...,PROBLEM,MS)."""
+    by_kind, by_op = {}, {}
+    for line in lines:
+        f = line.strip().split(',')
+        if len(f) < 10 or f[0] != 'onednn_verbose' or 'exec' not in f[2:4]:
+            continue
+        i = f.index('exec')
+        try:
+            ms = float(f[-1])
+        except ValueError:
+            continue
+        kind, prop, problem = f[i + 2], f[i + 4], f[-2]
+        by_kind[(kind, prop)] = by_kind.get((kind, prop), 0.0) + ms
+        by_op[(kind, prop, problem)] = by_op.get((kind, prop, problem), 0.0) + ms
+    return by_kind, by_op
+
+
+def measure_step_ops(m):
+    """The 3-view training step's ops by kind, from oneDNN's own timing (this worker was started with
+    ONEDNN_VERBOSE=profile_exec, whose lines go to stdout: parked in a file while the steps run)."""
+    import numpy as np
+    from lib.bench.probe import LoadProbe
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = _config(m, os.path.join(tmp, 'run'))
+    trainer = _trainer(cfg)
+    rng = np.random.default_rng(0)
+    batch, n, size = cfg.CONST.BATCH_SIZE, cfg.CONST.N_VOX, cfg.CONST.IMG_H
+    x = rng.random((batch, m['views'], size, size, 3), dtype=np.float32)
+    y = (rng.random((batch, n, n, n)) < 0.2).astype(np.uint8)
+    for _ in range(2):
+        trainer.train_on_batch(x, y)
+    import sys
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with tempfile.TemporaryFile('w+') as parked:
+        os.dup2(parked.fileno(), 1)
+        probe = LoadProbe().start()
+        try:
+            t0 = time.perf_counter()
+            for _ in range(m['reps']):
+                trainer.train_on_batch(x, y)
+            wall = (time.perf_counter() - t0) / m['reps']
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+        load = probe.stop()
+        parked.seek(0)
+        by_kind, by_op = _onednn_ops(parked)
+    per_step = lambda d: {' '.join(k): v / m['reps'] for k, v in sorted(d.items(), key=lambda kv: -kv[1])}
+    onednn = sum(by_kind.values()) / m['reps']
+    return [wall], load, {'ops_by_kind': per_step(by_kind), 'top_ops': dict(list(per_step(by_op).items())[:8]),
+                          'onednn_ms': onednn, 'wall_ms': 1000 * wall, 'width': cfg.NETWORK.WIDTH,
+                          'batch': batch, 'precision': cfg.NETWORK.PRECISION}
+
+
 def default_run_ratios(results):
     """The target row of the default run, for bench's ratios table ({} where it did not run)."""
     r = results.get('default_run')
@@ -215,6 +294,18 @@ def default_run_lines(results):
     f = r['forward3']
     pct = lambda part: f'{100 * f[part] / f["forward"]:.0f} %'
     step_views = ', '.join(f'{v} views {ms(t)}' for v, t in sorted(r['step_by_views'].items()))
+    ops = results.get('step_ops')
+    if ops and ops['ops_by_kind']:
+        share = lambda ms: f'{100 * ms / ops["wall_ms"]:.0f} %'
+        kinds = '; '.join(f'{k} {share(v)}' for k, v in list(ops['ops_by_kind'].items())[:7])
+        rest = max(0.0, ops['wall_ms'] - ops['onednn_ms'])
+        top = '; '.join(f'{k} {share(v)}' for k, v in list(ops['top_ops'].items())[:4])
+        ops_lines = [f'- ops by kind (3-view step timed by oneDNN, {ops["wall_ms"]:.0f} ms a step under its timing, '
+                     f'shares of that): {kinds}; TensorFlow\'s own kernels (wall time - oneDNN) {share(rest)}. '
+                     f'Largest ops: {top}']
+    else:
+        ops_lines = ['- ops by kind: not measured' + (' (oneDNN reported no primitives: not an x86 build?)'
+                                                      if ops else '')]
     lines = [
         f'The default training run ({DEFAULT_CFG}: width {r["width"]:g}, batch {r["batch"]}, {r["precision"]}) on '
         f'{r["models"]} training models of {r["data"]}, {r["iterations"]} iterations after {r["warmup"]} of warm-up '
@@ -229,6 +320,7 @@ def default_run_lines(results):
         f'- forward of 3 views: {ms(f["forward"])} (encoder {pct("encoder")}, recurrence {pct("recurrence")}, '
         f'decoder {pct("decoder")}, each part timed alone); the 3-view step is '
         f'{ms(r["step_by_views"].get("3", float("nan")))}, so gradients and the optimizer take the rest',
+        *ops_lines,
         f'- input pipeline on one thread: {ms(r["pipeline_first_s"])} per batch the first time its models '
         f'are drawn (their files checked), {ms(r["pipeline_again_s"])} after',
         '- graphs: ' + ('one for every number of views (no iteration after the first took seconds longer)'

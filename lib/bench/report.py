@@ -30,6 +30,8 @@ def row_label(name):
         return 'render-shapes, one large model (CPU time)'
     if kind == 'default_run':
         return 'default training run, one iteration'
+    if kind == 'step_ops':
+        return 'default step, 3 views, oneDNN timing each op'
     if kind == 'paired':
         return f'interleaved {parts[1]} (a round of all configurations)'
     if kind == 'schedule':

@@ -117,7 +117,8 @@ def cmd_bench(argv):
         late_groups += data_plan(args.quick)
     cpu_groups = [g for g, d in groups if d == 'cpu']
     if args.quick and cpu_groups:   # one worker start fewer: the quick run's last CPU worker does them
-        cpu_groups[-1].extend(m for g in late_groups for m in g)
+        cpu_groups[-1].extend(m for g in late_groups if not g[0].get('env') for m in g)
+        groups += [(g, 'cpu') for g in late_groups if g[0].get('env')]   # needs a worker started with it
     else:
         groups += [(g, 'cpu') for g in late_groups]
     if data:
