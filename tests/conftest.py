@@ -43,6 +43,16 @@ def build_dataset_tree(shapenet_sample, root, models_per_category=4):
     return root
 
 
+@pytest.fixture(scope='session')
+def embedded_one_per_category(tmp_path_factory):
+    """Model 0 of each of the 13 categories of the embedded dataset (version 2, seed 0), generated once
+    for the session: the generator's, check-data's and the byte tests read it (read only)."""
+    from datasets.embedded.generator import generate_dataset
+    root = tmp_path_factory.mktemp('embedded') / 'data'
+    assert generate_dataset(root, 1, seed=0, workers=1, progress=False) == 13
+    return root
+
+
 @pytest.fixture
 def make_dataset_tree(shapenet_sample, tmp_path):
     """Build a small ShapeNet-layout tree from copies of the real sample files.

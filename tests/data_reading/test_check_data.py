@@ -83,10 +83,8 @@ def test_a_missing_voxel_category_folder_lists_each_of_its_models(make_dataset_t
 
 
 @pytest.mark.slow   # ./run.sh check-data in subprocesses
-def test_generated_dataset_passes_and_a_corrupted_copy_fails(tmp_path):
-    from datasets.embedded.generator import generate_dataset
-    root = tmp_path / 'embedded'
-    assert generate_dataset(root, 1, seed=0, workers=1, progress=False) == 13
+def test_generated_dataset_passes_and_a_corrupted_copy_fails(embedded_one_per_category, tmp_path):
+    root = embedded_one_per_category   # read only: the corruption goes into a copy
     result = check_data(root)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().endswith('13 models in 13 categories under ' f'{root}: 0 bad, all good')

@@ -31,21 +31,13 @@ def tree_bytes(root):
             if p.is_file() and p.parts[len(root.parts)] in ('ShapeNetRendering', 'ShapeNetVox32')}
 
 
-@pytest.fixture(scope='module')
-def one_per_category(tmp_path_factory):
-    root = tmp_path_factory.mktemp('embedded') / 'data'
-    written = generate_dataset(root, 1, seed=0, workers=1, progress=False)
-    assert written == 13
-    return root
-
-
 def _models(root):
     return sorted((p.parent.name, p.name) for p in (root / 'ShapeNetVox32').glob('*/*'))
 
 
 @pytest.mark.slow   # generates and renders every category
-def test_every_category_is_generated_in_the_shapenet_layout(one_per_category):
-    root = one_per_category
+def test_every_category_is_generated_in_the_shapenet_layout(embedded_one_per_category):
+    root = embedded_one_per_category
     assert sorted(BUILDERS) == sorted(CATEGORY_NAMES)
     models = _models(root)
     assert [s for s, _ in models] == sorted(CATEGORY_NAMES)
@@ -57,8 +49,8 @@ def test_every_category_is_generated_in_the_shapenet_layout(one_per_category):
         assert (rendering / 'renderings.txt').read_text() == ''.join(f'{i:02d}.png\n' for i in range(24))
 
 
-def test_metadata_has_24_lines_of_5_columns_drawn_like_the_original(one_per_category):
-    for meta in one_per_category.glob('ShapeNetRendering/*/*/rendering/rendering_metadata.txt'):
+def test_metadata_has_24_lines_of_5_columns_drawn_like_the_original(embedded_one_per_category):
+    for meta in embedded_one_per_category.glob('ShapeNetRendering/*/*/rendering/rendering_metadata.txt'):
         rows = np.array([[float(v) for v in line.split()] for line in meta.read_text().splitlines()])
         assert rows.shape == (24, 5)
         az, el, rot, ratio, fov = rows.T
@@ -67,9 +59,9 @@ def test_metadata_has_24_lines_of_5_columns_drawn_like_the_original(one_per_cate
         assert np.all((0.65 <= ratio) & (ratio < 0.95))
 
 
-def test_renderings_are_137_rgba_with_transparent_background(one_per_category):
+def test_renderings_are_137_rgba_with_transparent_background(embedded_one_per_category):
     values = []
-    for png in sorted(one_per_category.glob('ShapeNetRendering/*/*/rendering/*.png'))[::5]:
+    for png in sorted(embedded_one_per_category.glob('ShapeNetRendering/*/*/rendering/*.png'))[::5]:
         with Image.open(png) as im:
             assert im.format == 'PNG' and im.mode == 'RGBA' and im.size == (137, 137)
             a = np.asarray(im)
@@ -90,8 +82,8 @@ def test_version_1_renderings_are_grey(tmp_path):
     assert np.all(a[..., 0] == a[..., 1]) and np.all(a[..., 1] == a[..., 2])
 
 
-def test_voxels_are_solid_32_cubed_with_the_binvox_cb_header(one_per_category):
-    for path in one_per_category.glob('ShapeNetVox32/*/*/model.binvox'):
+def test_voxels_are_solid_32_cubed_with_the_binvox_cb_header(embedded_one_per_category):
+    for path in embedded_one_per_category.glob('ShapeNetVox32/*/*/model.binvox'):
         v = read_binvox(path)
         assert v.data.shape == (32, 32, 32)
         # ShapeNetCore v1 normalisation: bounding box centred on the origin, diagonal 1; binvox -cb:
@@ -121,9 +113,9 @@ def test_voxelisation_of_primitives_matches_their_volume():
     assert grid[16, 31, 16] and grid[16, 0, 16]   # the thin rod reaches both ends
 
 
-def test_generated_renderings_calibrate_against_their_voxels(one_per_category):
+def test_generated_renderings_calibrate_against_their_voxels(embedded_one_per_category):
     # the thresholds on generated data: the mesh silhouettes against their own voxelisation
-    results = list(calibrate(str(one_per_category)))
+    results = list(calibrate(str(embedded_one_per_category)))
     assert len(results) == 13
     for r in results:
         assert not r.problem and r.mean >= MIN_MODEL_IOU, (r.synset, r.mean)

@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from datasets.embedded.generator import REVISIONS, make_model
+from datasets.embedded.generator import REVISIONS, model_id
 from lib.bench.data_speed import bumpy_sphere, data_ratios
 from lib.rendering.filtering import Samples, downsample, tent_taps
 from lib.rendering.render import Camera, rasterize, unit_rows
@@ -25,25 +25,30 @@ REVISION_3_DIGESTS = {
 }
 
 
-def _digest(synset):
+def _digest(root, synset):
+    """The digest of model 0 of a category as the generator wrote it under root (the dataset the
+    tests share, tests/conftest.py: seed 0, version 2), names taken relative to root."""
+    mid = model_id(0, synset, 0, version=2)
+    files = {str(p.relative_to(root)): p for part in ('ShapeNetRendering', 'ShapeNetVox32')
+             for p in (root / part / synset / mid).rglob('*') if p.is_file()}
+    assert files, f'model 0 of {synset} is missing under {root}'
     h = hashlib.sha256()
-    _, files = make_model(0, synset, 0, version=2)
     for name in sorted(files):
         h.update(name.encode())
-        h.update(files[name])
+        h.update(files[name].read_bytes())
     return h.hexdigest()[:16]
 
 
-def test_version_2_revision_3_bytes_of_a_chair_and_an_airplane():
+def test_version_2_revision_3_bytes_of_a_chair_and_an_airplane(embedded_one_per_category):
     assert REVISIONS[2] == 3, 'a new revision needs new digests here'
     for synset in ('03001627', '02691156'):
-        assert _digest(synset) == REVISION_3_DIGESTS[synset], synset
+        assert _digest(embedded_one_per_category, synset) == REVISION_3_DIGESTS[synset], synset
 
 
-@pytest.mark.slow   # renders every category
-def test_version_2_revision_3_bytes_of_every_category():
+@pytest.mark.slow   # reads every category (generated once for the session)
+def test_version_2_revision_3_bytes_of_every_category(embedded_one_per_category):
     for synset, want in REVISION_3_DIGESTS.items():
-        assert _digest(synset) == want, synset
+        assert _digest(embedded_one_per_category, synset) == want, synset
 
 
 def test_unit_rows_is_the_linalg_norm_division_bit_for_bit():
