@@ -95,10 +95,17 @@ def test_appearance_compares_the_real_categories_weighted_like_the_real_models(t
     assert tree_appearance(str(gen), category_weights={BENCH: 1})['dark_share'] == 1.0
 
 
-@pytest.mark.slow   # ./run.sh in subprocesses, TensorFlow loaded each time
-def test_coverage_command_on_the_real_sample(shapenet_sample, tmp_path):
-    gen = tmp_path / 'generated'
+@pytest.fixture(scope='module')
+def generated_sample(tmp_path_factory):
+    """Two generated models of each category of the real sample (read only: tests share it)."""
+    gen = tmp_path_factory.mktemp('generated') / 'data'
     generate_dataset(gen, 2, seed=0, workers=1, synsets=['02691156', BENCH, CHAIR], progress=False)
+    return gen
+
+
+@pytest.mark.slow   # ./run.sh in subprocesses, TensorFlow loaded each time
+def test_coverage_command_on_the_real_sample(shapenet_sample, generated_sample, tmp_path):
+    gen = generated_sample
     out = tmp_path / 'report'
     result = run_sh('coverage', shapenet_sample, gen, '--out', out)
     assert result.returncode == 0, result.stderr
@@ -129,15 +136,14 @@ def test_coverage_command_errors_are_one_line(tmp_path):
 
 
 @pytest.mark.slow   # ./run.sh in subprocesses, TensorFlow loaded each time
-def test_test_split_all_evaluates_a_small_real_folder_whole(shapenet_sample, tmp_path):
+def test_test_split_all_evaluates_a_small_real_folder_whole(shapenet_sample, generated_sample, tmp_path):
     weights = REPO / 'experiments' / 'results' / 'cpu_default' / 'res_gru_3.weights.h5'
     real = tmp_path / 'real'
     shutil.copytree(shapenet_sample, real)
-    # the baseline's mean shape comes from a training set given apart (here: a tiny generated one)
-    gen = tmp_path / 'gen'
-    generate_dataset(gen, 5, seed=0, workers=1, synsets=['02691156', BENCH, CHAIR], progress=False)
+    # the baseline's mean shape comes from a training set given apart (here: a tiny generated one,
+    # whose train split holds one model per category: models[0:int(2 * 0.8)])
     result = run_sh('test', '--weights', weights, '--data', real, '--split', 'all', '--views', '1,2',
-                    '--baseline-data', gen, '--out', tmp_path / 'all')
+                    '--baseline-data', generated_sample, '--out', tmp_path / 'all')
     assert result.returncode == 0, result.stderr
     assert '3 all-split models' in result.stdout
     saved = json.loads((tmp_path / 'all' / 'results.json').read_text())
