@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from lib.tensorboard_shapes import shape_strip, write_validation_shapes
-from tests.training_evaluation.test_train import TINY_CFG, run_sh
 
 tf = pytest.importorskip('tensorflow')
 
@@ -45,14 +44,9 @@ def test_images_and_meshes_are_written(tmp_path):
     assert (strip[:, 127:] < 250).any(axis=2).mean() > 0.05
 
 
-@pytest.mark.slow
-def test_training_writes_validation_shapes(make_dataset_tree, tmp_path):
-    root = make_dataset_tree(models_per_category=5)
-    cfg = tmp_path / 'tiny.yaml'
-    cfg.write_text(TINY_CFG.replace('TENSORBOARD: false', 'TENSORBOARD: true'))
-    out = tmp_path / 'run'
-    result = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, timeout=900)
-    assert result.returncode == 0, result.stderr[-2000:]
+@pytest.mark.slow   # the training run shared with test_train.py (tests/training_evaluation/conftest.py)
+def test_training_writes_validation_shapes(finished_run):
+    out, _ = finished_run   # trained with TRAIN.TENSORBOARD on, on 5 models per category
     tags = event_tags(out / 'tensorboard' / 'shapes')
     images = [t for t, p in tags.items() if p == 'images' and t.startswith('validation/')]
     assert len(images) >= 2, tags   # one model per category of the tree

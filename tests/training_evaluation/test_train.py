@@ -1,5 +1,10 @@
 """End to end: ./run.sh train on a tiny configuration, killed with SIGKILL in the middle of a save,
-resumed by rerunning the same command, then ./run.sh test writes its reports."""
+resumed by rerunning the same command, then ./run.sh test writes its reports.
+
+The dataset tree, the config and the run trained to its end that several tests share (the resume
+test's reference, the weights a fine-tuning starts from, the run the resume tests copy and continue)
+are in tests/training_evaluation/conftest.py.
+"""
 import csv
 import json
 import os
@@ -10,18 +15,7 @@ import time
 import pytest
 
 from tests.conftest import REPO
-
-TINY_CFG = """
-NETWORK: {NAME: res_gru_3, WIDTH: 0.0625}
-CONST: {BATCH_SIZE: 2, N_VIEWS: 2}
-TRAIN: {NUM_ITERATION: 8, SAVE_FREQ: 2, VALIDATION_FREQ: 4, PRINT_FREQ: 1, TENSORBOARD: false, NUM_WORKER: 2}
-TEST: {NUM_VALIDATION_MODELS: 3, BATCH_SIZE: 2}
-"""
-
-
-def run_sh(*args, env=None, timeout=300):
-    return subprocess.run([str(REPO / 'run.sh'), *map(str, args)], capture_output=True, text=True,
-                          cwd=REPO, timeout=timeout, env={**os.environ, **(env or {})})
+from tests.training_evaluation.conftest import TINY_CFG, copy_run, run_sh
 
 
 def losses(out):
@@ -44,6 +38,7 @@ def weight_arrays(path):
 
 @pytest.fixture
 def tiny_run(make_dataset_tree, tmp_path):
+    """A dataset tree and config of the test's own (for a test that damages the data)."""
     root = make_dataset_tree(models_per_category=5)
     cfg = tmp_path / 'tiny.yaml'
     cfg.write_text(TINY_CFG)
@@ -51,8 +46,8 @@ def tiny_run(make_dataset_tree, tmp_path):
 
 
 @pytest.mark.slow   # trains in a ./run.sh subprocess
-def test_train_survives_sigkill_mid_save_and_resumes_exactly(tiny_run, tmp_path):
-    root, cfg = tiny_run
+def test_train_survives_sigkill_mid_save_and_resumes_exactly(tiny_tree, finished_run, tmp_path):
+    root, cfg = tiny_tree
     out = tmp_path / 'run'
     command = [str(REPO / 'run.sh'), 'train', '--cfg', str(cfg), '--data', str(root), '--out', str(out)]
     partial = out / 'checkpoints' / '.ckpt-0000004.partial' / 'network.weights.h5'
@@ -86,9 +81,7 @@ def test_train_survives_sigkill_mid_save_and_resumes_exactly(tiny_run, tmp_path)
         assert sorted({int(r['iteration']) for r in csv.DictReader(f)}) == [4, 8]
 
     # the same run without interruption sees the same batches and reaches the same losses
-    reference = tmp_path / 'reference'
-    straight = run_sh('train', '--cfg', cfg, '--data', root, '--out', reference)
-    assert straight.returncode == 0, straight.stderr
+    reference, straight = finished_run
     assert 'remapper failed' not in straight.stderr   # TensorFlow's noise on every training run
     a, b = losses(out), losses(reference)
     assert sorted(a) == sorted(b) == list(range(1, 9))
@@ -127,8 +120,8 @@ def test_train_survives_sigkill_mid_save_and_resumes_exactly(tiny_run, tmp_path)
 
 
 @pytest.mark.slow   # trains in a ./run.sh subprocess
-def test_loss_above_the_limit_stops_with_a_clear_message(tiny_run, tmp_path):
-    root, cfg = tiny_run
+def test_loss_above_the_limit_stops_with_a_clear_message(tiny_tree, tmp_path):
+    root, cfg = tiny_tree
     out = tmp_path / 'diverged'
     result = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--set', 'TRAIN.LOSS_LIMIT', '0.001')
     assert result.returncode == 1
@@ -138,21 +131,19 @@ def test_loss_above_the_limit_stops_with_a_clear_message(tiny_run, tmp_path):
 
 
 @pytest.mark.slow   # trains in a ./run.sh subprocess
-def test_resuming_with_another_config_is_refused(tiny_run, tmp_path):
-    root, cfg = tiny_run
-    out = tmp_path / 'run'
-    first = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '2')
-    assert first.returncode == 0, first.stderr
-    other = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '4', '--set', 'NETWORK.WIDTH', '0.125')
+def test_resuming_with_another_config_is_refused(tiny_tree, finished_run, tmp_path):
+    root, cfg = tiny_tree
+    out = copy_run(finished_run[0], tmp_path / 'run')   # trained to iteration 8
+    other = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '10', '--set', 'NETWORK.WIDTH', '0.125')
     assert other.returncode == 1 and 'NETWORK.WIDTH' in other.stderr.strip().splitlines()[-1]
-    longer = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '4')
-    assert longer.returncode == 0 and '(iteration 2 of 4)' in longer.stdout
+    longer = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '10')
+    assert longer.returncode == 0 and '(iteration 8 of 10)' in longer.stdout
 
 
 @pytest.mark.slow   # trains in a ./run.sh subprocess
-def test_non_finite_training_stops_keeping_the_last_good_checkpoint(tiny_run, tmp_path):
+def test_non_finite_training_stops_keeping_the_last_good_checkpoint(tiny_tree, tmp_path):
     # a learning rate of 1e30 blows the weights up after the first update
-    root, cfg = tiny_run
+    root, cfg = tiny_tree
     out = tmp_path / 'blown'
     result = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--set', 'TRAIN.SAVE_FREQ', '1',
                     '--set', 'TRAIN.DEFAULT_LEARNING_RATE', '1e30', '--set', 'TRAIN.LOSS_LIMIT', '1000')
@@ -169,12 +160,10 @@ def test_non_finite_training_stops_keeping_the_last_good_checkpoint(tiny_run, tm
 
 
 @pytest.mark.slow   # trains in a ./run.sh subprocess
-def test_training_starts_from_given_weights(tiny_run, tmp_path):
+def test_training_starts_from_given_weights(tiny_tree, finished_run, tmp_path):
     import numpy as np
-    root, cfg = tiny_run
-    first = run_sh('train', '--cfg', cfg, '--data', root, '--out', tmp_path / 'a', '--iter', '2')
-    assert first.returncode == 0, first.stderr
-    given = tmp_path / 'a' / 'res_gru_3.weights.h5'
+    root, cfg = tiny_tree
+    given = finished_run[0] / 'res_gru_3.weights.h5'
     # with nothing to learn (a rate of 1e-30 moves no float32 weight, no decay; a rate of 0 is refused)
     # the fine-tuned weights are the given ones, exactly
     tuned = run_sh('train', '--cfg', cfg, '--data', root, '--out', tmp_path / 'b', '--iter', '1',
@@ -209,9 +198,10 @@ def test_first_train_without_data_generates_the_embedded_dataset(tmp_path):
     assert '26/26' in result.stderr                          # the progress bar reached the end
     assert len(list((embedded / 'ShapeNetVox32').glob('*/*/model.binvox'))) == 26
     assert (tmp_path / 'run' / 'res_gru_3.weights.h5').exists()
-    again = run_sh(*args, '--iter', '2')          # the next run finds it made
+    # the next run finds it made (the data is looked for before the run: this one has nothing left to train)
+    again = run_sh(*args, '--iter', '1')
     assert again.returncode == 0, again.stderr
-    assert 'Generating' not in again.stderr
+    assert 'Generating' not in again.stderr and 'already trained to iteration 1' in again.stdout
 
 
 @pytest.mark.slow   # trains in a ./run.sh subprocess
@@ -239,8 +229,8 @@ def test_a_generated_dataset_given_with_data_is_not_reported_as_shapenet(tmp_pat
 
 
 @pytest.mark.slow   # trains in a ./run.sh subprocess
-def test_output_folders_that_are_files_are_one_line_errors(tiny_run, tmp_path):
-    root, cfg = tiny_run
+def test_output_folders_that_are_files_are_one_line_errors(tiny_tree, tmp_path):
+    root, cfg = tiny_tree
     taken = tmp_path / 'taken'
     taken.write_text('not a folder')
     result = run_sh('train', '--cfg', cfg, '--data', root, '--out', taken, '--iter', '1')
@@ -255,37 +245,36 @@ def _rows(path):
 
 
 @pytest.mark.slow   # trains in a ./run.sh subprocess
-def test_resume_cuts_the_log_back_and_falls_back_past_a_damaged_checkpoint(tiny_run, tmp_path):
-    root, cfg = tiny_run
-    out = tmp_path / 'run'
-    first = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '4')
-    assert first.returncode == 0, first.stderr
+def test_resume_cuts_the_log_back_and_falls_back_past_a_damaged_checkpoint(tiny_tree, finished_run, tmp_path):
+    root, cfg = tiny_tree
+    out = copy_run(finished_run[0], tmp_path / 'run')   # trained to iteration 8, validated at 4 and 8
     checkpoints = out / 'checkpoints'
-    assert sorted(p.name for p in checkpoints.iterdir() if p.name.startswith('ckpt-')) == ['ckpt-0000002', 'ckpt-0000004']
-    # checkpoint 4 damaged (its weights cut short), and the log as a killed run leaves it: rows past
+    assert sorted(p.name for p in checkpoints.iterdir() if p.name.startswith('ckpt-')) == ['ckpt-0000006', 'ckpt-0000008']
+    # checkpoint 8 damaged (its weights cut short), and the log as a killed run leaves it: rows past
     # the checkpoint and a torn last row without its newline
-    weights = checkpoints / 'ckpt-0000004' / 'network.weights.h5'
+    weights = checkpoints / 'ckpt-0000008' / 'network.weights.h5'
     weights.write_bytes(weights.read_bytes()[:1000])
     log = out / 'train_log.csv'
-    log.write_text(log.read_text() + '5,0.690000,0.0001,9.9\n6,0.68')
-    resumed = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '6')
+    log.write_text(log.read_text() + '9,0.690000,0.0001,9.9\n10,0.68')
+    resumed = run_sh('train', '--cfg', cfg, '--data', root, '--out', out, '--iter', '10')
     assert resumed.returncode == 0, resumed.stderr
-    assert ('the latest checkpoint cannot be used (ckpt-0000004: network.weights.h5 is damaged): resuming from '
-            'the previous complete one, ckpt-0000002') in resumed.stdout
-    assert '(iteration 2 of 6)' in resumed.stdout
-    assert (checkpoints / 'damaged-ckpt-0000004').is_dir()
-    assert (checkpoints / 'latest').read_text().strip() == 'ckpt-0000006'
+    assert ('the latest checkpoint cannot be used (ckpt-0000008: network.weights.h5 is damaged): resuming from '
+            'the previous complete one, ckpt-0000006') in resumed.stdout
+    assert '(iteration 6 of 10)' in resumed.stdout
+    assert (checkpoints / 'damaged-ckpt-0000008').is_dir()
+    assert (checkpoints / 'latest').read_text().strip() == 'ckpt-0000010'
     rows = _rows(log)
     # each iteration once, in order, every row whole (4 fields)
-    assert [int(r.split(',')[0]) for r in rows] == list(range(1, 7)), rows
+    assert [int(r.split(',')[0]) for r in rows] == list(range(1, 11)), rows
     assert all(len(r.split(',')) == 4 for r in rows)
-    assert [int(r.split(',')[0]) for r in _rows(out / 'validation.csv')] == [4, 6]
+    # validation 8 (past the checkpoint resumed from) cut back and run again, then the run's last
+    assert [int(r.split(',')[0]) for r in _rows(out / 'validation.csv')] == [4, 8, 10]
 
 
 @pytest.mark.slow   # trains in a ./run.sh subprocess
-def test_a_second_run_into_the_same_folder_is_refused(tiny_run, tmp_path):
+def test_a_second_run_into_the_same_folder_is_refused(tiny_tree, tmp_path):
     import sys
-    root, cfg = tiny_run
+    root, cfg = tiny_tree
     out = tmp_path / 'run'
     # another process holds the run folder, as a training run does while it runs
     holder = subprocess.Popen([sys.executable, '-c', 'import sys, time\nfrom lib.train_net import run_lock\n'
