@@ -1,4 +1,5 @@
 """Reconstructing your own images: the API, the input preparation, and `./run.sh demo`."""
+import os
 import subprocess
 
 import numpy as np
@@ -8,7 +9,7 @@ from PIL import Image
 from lib.binvox_rw import read_binvox
 from lib.config import get_default_config
 from lib.data_augmentation import load_image, preprocess_test
-from lib.demo.reconstruct import OBJECT_FILL, Reconstructor, prepare_view
+from lib.demo.reconstruct import OBJECT_FILL, Reconstructor, prepare_view, reconstruct_to_folder
 from lib.weights import save_weights
 from models import build_network
 from tests.conftest import REPO
@@ -84,9 +85,15 @@ def _run_demo(images, weights, out, threshold=None):
     return subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=300)
 
 
-def _median_threshold(weights, images):
-    """A threshold that splits this untrained network's prediction (so a surface exists)."""
-    return float(np.median(Reconstructor(weights)(images)))
+def _median_threshold(net, images):
+    """A threshold that splits this untrained network's prediction (so a surface exists); net is a
+    Reconstructor, or weights to build one from."""
+    net = net if isinstance(net, Reconstructor) else Reconstructor(net)
+    return float(np.median(net(images)))
+
+
+DEMO_OUTPUTS = ('prediction.binvox', 'prediction.obj', 'prediction.glb', 'prediction.html', 'prediction.png',
+                'refinement.png', 'turntable.gif')
 
 
 def _check_outputs(out):
@@ -103,13 +110,13 @@ def _check_outputs(out):
             im.verify()
 
 
-@pytest.mark.slow   # ./run.sh in subprocesses, TensorFlow loaded each time
+@pytest.mark.slow   # ./run.sh in a subprocess, TensorFlow loaded
 def test_demo_on_real_renderings_and_odd_inputs(tiny_weights, chair_views, tmp_path):
+    net = Reconstructor(tiny_weights)   # one network for every threshold and the odd inputs
     three = chair_views[:3]
-    result = _run_demo(three, tiny_weights, tmp_path / 'real', _median_threshold(tiny_weights, three))
+    result = _run_demo(three, tiny_weights, tmp_path / 'real', _median_threshold(net, three))
     assert result.returncode == 0, result.stderr
-    for name in ('prediction.binvox', 'prediction.obj', 'prediction.glb', 'prediction.html', 'prediction.png',
-                 'refinement.png', 'turntable.gif'):
+    for name in DEMO_OUTPUTS:
         assert str(tmp_path / 'real' / name) in result.stdout
     _check_outputs(tmp_path / 'real')
 
@@ -117,9 +124,12 @@ def test_demo_on_real_renderings_and_odd_inputs(tiny_weights, chair_views, tmp_p
     Image.fromarray(np.asarray(Image.open(chair_views[0]).convert('L').resize((200, 160)))).save(grey)
     wide = tmp_path / 'wide.jpg'
     Image.open(chair_views[1]).convert('RGB').resize((500, 300)).save(wide)
+    # the odd inputs through reconstruct_to_folder, what ./run.sh demo runs after reading its arguments
+    # (the command itself ran above), in this process: no TensorFlow start-up per input
     for name, images in (('one', [grey]), ('five', chair_views[:4] + [wide])):
-        result = _run_demo(images, tiny_weights, tmp_path / name, _median_threshold(tiny_weights, [str(i) for i in images]))
-        assert result.returncode == 0, result.stderr
+        images = [str(i) for i in images]
+        _, written = reconstruct_to_folder(net, images, tmp_path / name, _median_threshold(net, images))
+        assert sorted(os.path.basename(path) for path in written.values()) == sorted(DEMO_OUTPUTS)
         _check_outputs(tmp_path / name)
         with Image.open(tmp_path / name / 'refinement.png') as im:
             assert im.size[0] > im.size[1] * (len(images) / 2) * 0.8   # one column per view
