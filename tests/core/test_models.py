@@ -1,5 +1,6 @@
 """The five networks: structure, parameter counts, variable views, gradients, saving and loading."""
 import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -239,17 +240,39 @@ def test_unknown_command_and_unknown_network_exit_codes():
     assert bad.returncode == 1 and bad.stderr.strip().splitlines()[-1].startswith('error: unknown network')
 
 
-@pytest.mark.parametrize('key, value, message', [
+NETWORK_CONFIG_ERRORS = [
     ('NETWORK.GRID_SIZE', '5', 'error: NETWORK.GRID_SIZE 5: three x2 unpools'),
     ('NETWORK.PRECISION', 'float8', 'error: NETWORK.PRECISION must be one of'),
     ('NETWORK.WIDTH', '0', 'error: NETWORK.WIDTH must be above 0'),
     ('CONST.IMG_W', '100', 'error: CONST.IMG_W and CONST.IMG_H must be equal'),
-])
-@pytest.mark.slow   # ./run.sh in a subprocess, TensorFlow loaded each time
-def test_network_config_values_no_network_can_have_are_one_line_errors(key, value, message):
-    bad = run_sh('summary', 'gru_1', '--set', key, value)
-    assert bad.returncode == 1
-    assert bad.stderr.strip().splitlines()[-1].startswith(message) and 'Traceback' not in bad.stderr
+]
+CASE_END = '--- end of case'
+
+
+@pytest.fixture(scope='module')
+def config_error_runs():
+    """`summary gru_1 --set KEY VALUE` for each case of NETWORK_CONFIG_ERRORS through the CLI's main() (what
+    ./run.sh runs), all in one process so TensorFlow starts once: {(key, value): (exit code, that case's
+    stderr)}. The process boundary itself is checked with ./run.sh by the tests above."""
+    cases = [['summary', 'gru_1', '--set', key, value] for key, value, _ in NETWORK_CONFIG_ERRORS]
+    script = ('import sys\nfrom lib.commands.cli import main\n'
+              f'for args in {cases!r}:\n'
+              '    code = main(args)\n'
+              f'    print(code, flush=True)\n    print({CASE_END!r}, file=sys.stderr, flush=True)\n')
+    done = subprocess.run([sys.executable, '-c', script], cwd=REPO, capture_output=True, text=True, timeout=300)
+    codes = done.stdout.split()
+    errors = done.stderr.split(CASE_END + '\n')
+    assert len(codes) == len(cases) and len(errors) == len(cases) + 1, done.stdout + done.stderr
+    return {(key, value): (int(code), error)
+            for (key, value, _), code, error in zip(NETWORK_CONFIG_ERRORS, codes, errors)}
+
+
+@pytest.mark.parametrize('key, value, message', NETWORK_CONFIG_ERRORS)
+@pytest.mark.slow   # TensorFlow loaded in a subprocess (once for the four cases)
+def test_network_config_values_no_network_can_have_are_one_line_errors(config_error_runs, key, value, message):
+    code, stderr = config_error_runs[key, value]
+    assert code == 1
+    assert stderr.strip().splitlines()[-1].startswith(message) and 'Traceback' not in stderr
 
 
 @pytest.mark.slow   # ./run.sh in a subprocess, TensorFlow loaded each time
