@@ -43,6 +43,24 @@ def build_dataset_tree(shapenet_sample, root, models_per_category=4):
     return root
 
 
+def cli_in_one_process(cases, timeout=300):
+    """[(exit code, stderr)] of the CLI's main() (what ./run.sh runs) on each argument list of cases, all
+    in one Python process, so TensorFlow starts once for all of them (for error cases: each returns)."""
+    import subprocess
+    import sys
+    end = '--- end of case'
+    script = ('import sys\nfrom lib.commands.cli import main\n'
+              f'for args in {[[str(a) for a in case] for case in cases]!r}:\n'
+              '    code = main(args)\n'
+              f'    print("exit code", code, flush=True)\n    print({end!r}, file=sys.stderr, flush=True)\n')
+    done = subprocess.run([sys.executable, '-c', script], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout)
+    codes = [int(line.split()[-1]) for line in done.stdout.splitlines() if line.startswith('exit code ')]
+    errors = done.stderr.split(end + '\n')
+    assert len(codes) == len(cases) and len(errors) == len(cases) + 1, done.stdout + done.stderr
+    return list(zip(codes, errors))
+
+
 @pytest.fixture(scope='session')
 def embedded_one_per_category(tmp_path_factory):
     """Model 0 of each of the 13 categories of the embedded dataset (version 2, seed 0), generated once

@@ -12,7 +12,7 @@ from lib.data_augmentation import load_image, preprocess_test
 from lib.demo.reconstruct import OBJECT_FILL, Reconstructor, prepare_view, reconstruct_to_folder
 from lib.weights import save_weights
 from models import build_network
-from tests.conftest import REPO
+from tests.conftest import REPO, cli_in_one_process
 
 
 @pytest.fixture(scope='module')
@@ -135,18 +135,23 @@ def test_demo_on_real_renderings_and_odd_inputs(tiny_weights, chair_views, tmp_p
             assert im.size[0] > im.size[1] * (len(images) / 2) * 0.8   # one column per view
 
 
-@pytest.mark.slow   # ./run.sh in subprocesses, TensorFlow loaded each time
+@pytest.mark.slow   # TensorFlow loaded in a subprocess
 def test_demo_errors_are_one_line(tiny_weights, tmp_path, chair_views):
     bad = tmp_path / 'broken.png'
     bad.write_bytes(b'\x89PNG\r\n\x1a\n garbage')
-    for images, message in (([bad], 'broken.png'), ([tmp_path / 'missing.png'], 'missing.png')):
-        result = _run_demo(images, tiny_weights, tmp_path / 'out')
-        assert result.returncode == 1
-        last = result.stderr.strip().splitlines()[-1]
+    out = tmp_path / 'out'
+    # the three errors found once TensorFlow is loaded, through the CLI's main() in one process
+    broken, missing, no_weights = cli_in_one_process([
+        ['demo', bad, '--weights', tiny_weights, '--out', out],
+        ['demo', tmp_path / 'missing.png', '--weights', tiny_weights, '--out', out],
+        ['demo', chair_views[0], '--weights', tmp_path / 'none.weights.h5', '--out', out]])
+    for (code, stderr), message in ((broken, 'broken.png'), (missing, 'missing.png')):
+        assert code == 1
+        last = stderr.strip().splitlines()[-1]
         assert last.startswith('error: ') and message in last
-    result = _run_demo(chair_views[:1], str(tmp_path / 'none.weights.h5'), tmp_path / 'out')
-    assert result.returncode == 1 and 'weights file not found' in result.stderr
-    assert not (tmp_path / 'out').exists(), 'nothing written on error'
+    assert no_weights[0] == 1 and 'weights file not found' in no_weights[1]
+    assert not out.exists(), 'nothing written on error'
+    # and one through ./run.sh itself
     (tmp_path / 'a_file').write_text('x')
     result = _run_demo(chair_views[:1], tiny_weights, tmp_path / 'a_file')
     assert result.returncode == 1

@@ -1,6 +1,5 @@
 """The five networks: structure, parameter counts, variable views, gradients, saving and loading."""
 import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -10,7 +9,7 @@ from lib.config import load_config
 from lib.weights import WeightsError, load_weights, original_name, save_weights
 from models import NETWORKS, UnknownNetwork, build_network, canonical_name, spec_from_config
 from models.common import trace
-from tests.conftest import REPO
+from tests.conftest import REPO, cli_in_one_process
 
 TINY = dict(width=0.125)   # every channel count / 8: fast on a CPU, same structure
 RNG = np.random.default_rng(1)
@@ -246,25 +245,15 @@ NETWORK_CONFIG_ERRORS = [
     ('NETWORK.WIDTH', '0', 'error: NETWORK.WIDTH must be above 0'),
     ('CONST.IMG_W', '100', 'error: CONST.IMG_W and CONST.IMG_H must be equal'),
 ]
-CASE_END = '--- end of case'
 
 
 @pytest.fixture(scope='module')
 def config_error_runs():
     """`summary gru_1 --set KEY VALUE` for each case of NETWORK_CONFIG_ERRORS through the CLI's main() (what
-    ./run.sh runs), all in one process so TensorFlow starts once: {(key, value): (exit code, that case's
-    stderr)}. The process boundary itself is checked with ./run.sh by the tests above."""
-    cases = [['summary', 'gru_1', '--set', key, value] for key, value, _ in NETWORK_CONFIG_ERRORS]
-    script = ('import sys\nfrom lib.commands.cli import main\n'
-              f'for args in {cases!r}:\n'
-              '    code = main(args)\n'
-              f'    print(code, flush=True)\n    print({CASE_END!r}, file=sys.stderr, flush=True)\n')
-    done = subprocess.run([sys.executable, '-c', script], cwd=REPO, capture_output=True, text=True, timeout=300)
-    codes = done.stdout.split()
-    errors = done.stderr.split(CASE_END + '\n')
-    assert len(codes) == len(cases) and len(errors) == len(cases) + 1, done.stdout + done.stderr
-    return {(key, value): (int(code), error)
-            for (key, value, _), code, error in zip(NETWORK_CONFIG_ERRORS, codes, errors)}
+    ./run.sh runs), all in one process: {(key, value): (exit code, that case's stderr)}. The process
+    boundary itself is checked with ./run.sh by the tests above."""
+    runs = cli_in_one_process([['summary', 'gru_1', '--set', key, value] for key, value, _ in NETWORK_CONFIG_ERRORS])
+    return {(key, value): run for (key, value, _), run in zip(NETWORK_CONFIG_ERRORS, runs)}
 
 
 @pytest.mark.parametrize('key, value, message', NETWORK_CONFIG_ERRORS)
