@@ -24,6 +24,7 @@ from lib.figures import new_figure, save_figure   # noqa: E402
 
 SMOOTH = 3        # validation checks averaged
 WITHIN = 0.02     # IoU from the last smoothed value
+RISING = 0.005    # IoU per 1,000 iterations over the last 2,000: still rising above it
 
 
 def read_csv(path):
@@ -69,6 +70,7 @@ def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--runs', default='output/cpu2_measure')
     parser.add_argument('--out', default='experiments/results/table1_cpu2_measure')
+    parser.add_argument('--notes', help='a paragraph on how the runs were made (machine, load, cuts)')
     args = parser.parse_args(argv)
     runs = repo_path(args.runs)
     nets = sorted(n for n in os.listdir(runs) if os.path.isfile(os.path.join(runs, n, 'validation.csv')))
@@ -100,7 +102,12 @@ def main(argv):
         f'Runs of `experiments/cfgs/table1/cpu2_measure.yaml` (seed 0), report by '
         f'`{" ".join(["experiments/scripts/cpu2_measure_report.py"] + argv)}`. '
         'Seconds per iteration hold for the machine and its load while the runs ran (see the notes below).', '',
-        *rows, '', '![validation curves](curves.png)', ''])
+        *rows, '',
+        f'A curve that still gains more than {RISING:.3f} IoU per 1,000 iterations over its last 2,000 is '
+        'still rising: its "within 0.02 of its end" iteration is then only where the run stopped. '
+        + ' '.join(f'{net}: ' + ('still rising.' if s['slope_per_1000'] is not None and s['slope_per_1000'] > RISING
+                                 else 'flat by this rule.') for net, s in summary.items()),
+        '', '![validation curves](curves.png)', ''] + ([f'Notes: {args.notes}', ''] if args.notes else []))
     atomic_write_text(os.path.join(out, 'measure.md'), text)
     atomic_write_text(os.path.join(out, 'measure.json'), json.dumps(summary, indent=1))
     print(text)
