@@ -52,6 +52,18 @@ def default_run_plan(quick, root):
     return [[spec], [ops]]
 
 
+def default_run_data_missing(root=None):
+    """Why the default run cannot read its dataset (root, else the config's), or None."""
+    from lib.config import load_config
+    from lib.data_io import dataset_root, repo_path
+    cfg = load_config([repo_path(DEFAULT_CFG)], [('DIR.DATASET_ROOT', root)] if root else [])
+    folder = dataset_root(cfg)
+    if os.path.isdir(os.path.join(folder, 'ShapeNetVox32')):
+        return None
+    return (f'{folder} holds no dataset (no ShapeNetVox32/): make the default one with ./run.sh '
+            f'generate-data, or give --data ROOT')
+
+
 def _config(m, out_dir):
     from lib.config import load_config
     from lib.data_io import repo_path
@@ -164,10 +176,7 @@ def measure_default_run(m):
     peaks = {'float32': _matmul_peak('float32', sizes), 'bfloat16': _matmul_peak('bfloat16', sizes)}
     with tempfile.TemporaryDirectory() as tmp:
         cfg = _config(m, os.path.join(tmp, 'run'))
-        root = dataset_root(cfg)
-        if not os.path.isdir(os.path.join(root, 'ShapeNetVox32')):
-            raise RuntimeError(f'the default run reads {root}, which holds no dataset: make it with '
-                               f'./run.sh generate-data, or give --data ROOT')
+        root = dataset_root(cfg)   # checked by the command first (default_run_data_missing)
         train_pairs = category_model_pairs(cfg, cfg.TRAIN.DATASET_PORTION, weighted=True)
         test_pairs = category_model_pairs(cfg, cfg.TEST.DATASET_PORTION)
         if not train_pairs or not test_pairs:   # a folder of a few models (the tests' sample): all of it

@@ -10,7 +10,8 @@ from lib.bench.benchmark import (DEFAULT_OUT, PAPER_BATCH, PAPER_ITERATIONS, QUI
                                  schedule_configs, schedule_plan, study_plan)
 from lib.bench.count import count_macs
 from lib.bench.data_speed import data_plan, data_ratios
-from lib.bench.default_run import DEFAULT_CFG, default_run_lines, default_run_plan, default_run_ratios
+from lib.bench.default_run import (DEFAULT_CFG, default_run_data_missing, default_run_lines, default_run_plan,
+                                   default_run_ratios)
 from lib.bench.measure import sample_dataset_root
 from lib.bench.probe import idle_check
 from lib.bench.report import (HEADER, PAIRED_HEADER, RATIO_HEADER, SCHEDULE_HEADER, fmt, measurement_rows,
@@ -112,7 +113,14 @@ def cmd_bench(argv):
                          f'TensorFlow itself: not run on {backend}')
     late_groups = []   # issue 27: the default run as it runs, and making the data
     if args.part in ('all', 'default') and backend == 'tensorflow':
-        late_groups += default_run_plan(args.quick, data or (sample_dataset_root() if args.quick else None))
+        root = data or (sample_dataset_root() if args.quick else None)
+        missing = default_run_data_missing(root)
+        if missing and args.part == 'default':
+            raise CommandError(missing)
+        if missing:
+            notes.append(f'the default run was not measured: {missing}')
+        else:
+            late_groups += default_run_plan(args.quick, root)
     if args.part in ('all', 'data'):   # generate-data and render-shapes
         late_groups += data_plan(args.quick)
     cpu_groups = [g for g, d in groups if d == 'cpu']

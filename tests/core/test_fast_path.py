@@ -334,3 +334,15 @@ def test_bench_quick_runs_end_to_end_and_reports_every_target(tmp_path):
     rss = [float(v) for v in re.findall(r'\|\s*(\d+) MB\s*\|', report)]
     assert rss and all(300 < v < 8000 for v in rss)
     assert (tmp_path / 'bench.json').is_file()
+
+
+def test_bench_default_run_without_a_dataset_is_one_line_and_writes_nothing(tmp_path):
+    from tests.conftest import cli_in_one_process
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    out = tmp_path / 'bench.md'
+    (code, stderr), = cli_in_one_process([['bench', '--part', 'default', '--data', empty, '--out', out]])
+    assert code != 0
+    lines = [line for line in stderr.strip().splitlines() if line.startswith('error:')]
+    assert len(lines) == 1 and 'holds no dataset' in lines[0] and 'generate-data' in lines[0], stderr
+    assert not out.exists()
