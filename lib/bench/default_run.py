@@ -96,12 +96,8 @@ def _matmul_peak(dtype, sizes, reps=5):
 
 
 def _median_time(fn, reps):
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    from lib.bench.probe import timed
+    return statistics.median(timed(fn, 0, reps)[0])
 
 
 def _run_seconds(log_path, warmup):

@@ -13,6 +13,7 @@ from datasets.real import game_packs
 from datasets.real.sources import SKIP, ShapeSourceError
 from lib.binvox_rw import read_binvox
 from lib.rendering.render_shapes import render_collection
+from tests.mesh_makers import chair_mesh
 
 CHAIR, SOFA, TABLE, CAR, RIFLE, DISPLAY, CABINET, BENCH, WATERCRAFT, SPEAKER = (
     '03001627', '04256520', '04379243', '02958343', '04090263', '03211117', '02933112', '02828884',
@@ -69,17 +70,6 @@ def fbx_text(mesh, colour=None):
         '\tMaterial: 300, "Material::paint", "" {\n\t\tVersion: 102\n\t\tShadingModel: "phong"\n'
         f'\t\tProperties70:  {{\n{diffuse}\t\t}}\n\t}}\n'
         '}\nConnections:  {\n\tC: "OO",100,200\n\tC: "OO",300,200\n\tC: "OO",200,0\n}\n')
-
-
-def chair_mesh(back):
-    """An L: a seat slab and a backrest on the side `back` (a unit vector), y up."""
-    back = np.asarray(back, np.float64)
-    seat = trimesh.creation.box(extents=(1.0, 0.1, 1.0))
-    extents = np.where(np.abs(back) > 0, 0.1, 1.0)
-    extents[1] = 1.0
-    rest = trimesh.creation.box(extents=extents)
-    rest.apply_translation(back * 0.45 + [0, 0.55, 0])
-    return trimesh.util.concatenate([seat, rest])
 
 
 def write_kenney_clone(repo):

@@ -18,6 +18,7 @@ from lib.commands.cli import main as cli_main
 from lib.rendering.calibration import calibrate
 from lib.rendering.render_shapes import MANIFEST, render_collection, summary_text
 from lib.rendering.shapes_map import ShapesError, find_models, rotation_to_shapenet
+from tests.mesh_makers import chair_mesh
 
 CHAIR, TABLE = '03001627', '04379243'
 
@@ -69,17 +70,6 @@ def write_textured_box(folder):
 
 def box_mesh():
     return trimesh.creation.box(extents=(1.0, 0.6, 0.8))
-
-
-def chair_mesh(back):
-    """An L: a seat slab and a backrest on the side `back` (a unit vector), y up."""
-    back = np.asarray(back, np.float64)
-    seat = trimesh.creation.box(extents=(1.0, 0.1, 1.0))
-    extents = np.where(np.abs(back) > 0, 0.1, 1.0)
-    extents[1] = 1.0
-    rest = trimesh.creation.box(extents=extents)
-    rest.apply_translation(back * 0.45 + [0, 0.55, 0])
-    return trimesh.util.concatenate([seat, rest])
 
 
 def write_map(path, models, up='+y', front='+x', source='test-shapes'):
