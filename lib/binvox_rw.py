@@ -113,7 +113,7 @@ def encode_binvox(voxels, fix_coords=True):
 
 def write_binvox(voxels, path, fix_coords=True):
     """Write a binvox file atomically (a temporary file renamed into place)."""
-    from lib.atomic import atomic_write
+    from lib.output.atomic import atomic_write
     raw = encode_binvox(voxels, fix_coords)
 
     def write(tmp):

@@ -20,9 +20,9 @@ import keras
 import numpy as np
 from keras import ops
 
-from lib.atomic import atomic_write_text
+from lib.output.atomic import atomic_write_text
 from lib.layers import voxel_cross_entropy
-from lib.progress import Progress
+from lib.output.progress import Progress
 from lib.weights import first_non_finite, load_weights, save_weights
 
 CHECKPOINTS = 'checkpoints'

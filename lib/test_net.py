@@ -18,9 +18,9 @@ from lib.data_io import DataError, warn
 from lib.data_process import load_test_views, load_voxels
 from lib.paper_results import (PAPER_THRESHOLD, PASCAL3D_CLASSES, PASCAL3D_COLUMNS, PASCAL3D_KAR, PASCAL3D_MEANS,
                                PASCAL3D_RES_GRU_3, RES_GRU_3_BY_CATEGORY, RES_GRU_3_BY_VIEWS, TABLE1)
-from lib.atomic import atomic_write_text
+from lib.output.atomic import atomic_write_text
 from lib.layers import voxel_cross_entropy
-from lib.progress import Progress
+from lib.output.progress import Progress
 from lib.voxel import aggregate, iou, occupied_probability
 from models.common import logits_after_views
 
@@ -60,7 +60,7 @@ class Evaluation:
 def evaluate(network, cfg, pairs, view_counts=(1, 2, 3, 4, 5), thresholds=(0.4,), batch_size=8,
              n_examples=0, progress=None):
     """Run network on the first max(view_counts) renderings of every (synset, model) pair.
-    progress: a label to show a progress bar under (lib.progress), or None for none."""
+    progress: a label to show a progress bar under (lib.output.progress), or None for none."""
     result = Evaluation(view_counts, thresholds)
     longest = max(view_counts)
     if longest > cfg.TRAIN.NUM_RENDERING:
@@ -217,7 +217,7 @@ def pascal3d_table(summary):
 
 
 def plot_iou_vs_views(path, summary, meta):
-    from lib.figures import new_figure, save_figure
+    from lib.output.figures import new_figure, save_figure
     views = summary['view_counts']
     fig, ax = new_figure(figsize=(5.5, 4), dpi=110)
     for t in summary['thresholds']:
@@ -240,7 +240,7 @@ def plot_iou_vs_views(path, summary, meta):
 
 def plot_reconstructions(path, examples, threshold):
     """One row per example: the input views | ground truth | prediction (voxel pictures)."""
-    from lib.figures import new_figure, save_figure
+    from lib.output.figures import new_figure, save_figure
     from lib.rendering.render import render_voxel_preview
     if not examples:
         return None

@@ -25,7 +25,7 @@ from lib.devices.backend import device_kind, resolve_jit_compile, tensorflow_ava
 from lib.devices.distribute import distribute_options, gather_from_replicas, is_chief, scope, worker_name
 from lib.solver import (Supervisor, TrainingDiverged, VoxelTrainer, clean_partial_checkpoints,
                         latest_checkpoint, load_checkpoint, make_optimizer, read_checkpoint_state)
-from lib.atomic import atomic_write_text
+from lib.output.atomic import atomic_write_text
 from lib.weights import load_weights, save_weights
 from lib.tensorboard_shapes import write_validation_shapes
 
@@ -282,7 +282,7 @@ def _read_csv(path):
 
 def plot_training_curve(out_dir):
     """training_curve.png: training loss (smoothed) and test loss/IoU against iterations."""
-    from lib.figures import new_figure, save_figure
+    from lib.output.figures import new_figure, save_figure
     train = _read_csv(os.path.join(out_dir, 'train_log.csv'))
     val = _read_csv(os.path.join(out_dir, 'validation.csv'))
     if not train:

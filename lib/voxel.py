@@ -83,7 +83,7 @@ def occupancy_mesh(occupancy, level=0.5, scale=1.0):
 
 def write_obj(path, vertices, faces):
     """Write a Wavefront OBJ (1-based face indices) atomically."""
-    from lib.atomic import atomic_write
+    from lib.output.atomic import atomic_write
 
     def write(tmp):
         with open(tmp, 'w') as f:

@@ -17,7 +17,7 @@ import pickle
 import h5py
 import numpy as np
 
-from lib.atomic import atomic_write
+from lib.output.atomic import atomic_write
 
 SPEC_ATTR = 'r2n2_spec'
 FORMAT_ATTR = 'r2n2_format'

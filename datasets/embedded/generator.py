@@ -39,7 +39,7 @@ from datasets.embedded.primitives import merge_meshes
 from datasets.embedded.shapes import BUILDERS_BY_VERSION, MATERIALS_BY_SYNSET
 from lib.binvox_rw import Voxels, encode_binvox
 from lib.data_io import REPO_ROOT
-from lib.progress import Progress
+from lib.output.progress import Progress
 from lib.rendering.render import ALBEDO_RANGE, Camera, render_mesh
 
 FORMAT_VERSION = 2          # the default; EMBEDDED.VERSION 1 makes version 1's dataset, byte for byte
@@ -312,7 +312,7 @@ def _read_manifest(root):
 
 
 def _write_manifest(root, manifest):
-    from lib.atomic import atomic_write_text
+    from lib.output.atomic import atomic_write_text
     atomic_write_text(pathlib.Path(root) / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + '\n')
 
 

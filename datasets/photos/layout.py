@@ -31,7 +31,7 @@ import numpy as np
 from lib.binvox_rw import Voxels, encode_binvox
 from lib.data_augmentation import frame_box, load_image, split_alpha
 from lib.data_io import DataError, warn
-from lib.atomic import atomic_write, atomic_write_text
+from lib.output.atomic import atomic_write, atomic_write_text
 
 VIEW_VERSION = 1
 RENDERING = 'ShapeNetRendering/{category}/{sample}/rendering/00.png'

@@ -176,7 +176,7 @@ def _convert_texture(source, target):
             image = image.convert('RGBA')
             if max(image.size) > MAX_TEXTURE:
                 image.thumbnail((MAX_TEXTURE, MAX_TEXTURE))
-            from lib.atomic import atomic_write
+            from lib.output.atomic import atomic_write
             atomic_write(target, lambda tmp: image.save(tmp, format='PNG'))
         return True
     except (OSError, ValueError, SyntaxError):   # PIL: unknown format, truncated file, bad header
@@ -186,7 +186,7 @@ def _convert_texture(source, target):
 def write_obj(ac_path, materials, parts, obj_path):
     """Write parts as obj_path (+ .mtl and PNG textures beside it). Returns the texture files that
     were named but could not be found or read (the colour is kept for those)."""
-    from lib.atomic import atomic_write_text
+    from lib.output.atomic import atomic_write_text
     folder = os.path.dirname(obj_path)
     stem = os.path.splitext(os.path.basename(obj_path))[0]
     os.makedirs(folder, exist_ok=True)

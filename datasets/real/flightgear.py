@@ -20,7 +20,7 @@ import shutil
 
 from datasets.real import ac3d
 from datasets.real.sources import (SKIP, SYNSET_OF, ShapeSourceError, deb_extract, download_deb, write_map)
-from lib.atomic import atomic_write_text
+from lib.output.atomic import atomic_write_text
 from lib.config import CATEGORY_NAMES
 
 MIN_FACES = 100   # fewer: a light, a flare, a banner, a switch (the smallest model kept, a glider, has 204)
@@ -114,7 +114,7 @@ def _resolve_textures(parts, ac_path, raw):
 def fetch(name, out, debs=None, progress=True):
     """Build <out>/<name>/ (converted models, map.yaml, ATTRIBUTION.md). debs: {package: .deb path}
     for packages already downloaded (the rest are fetched with apt-get download)."""
-    from lib.progress import Progress
+    from lib.output.progress import Progress
     spec = SOURCES[name]
     final = os.path.join(out, name)
     staging = final + '.partial'

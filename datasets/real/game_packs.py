@@ -17,7 +17,7 @@ import shutil
 import subprocess
 
 from datasets.real.sources import SKIP, SYNSET_OF, ShapeSourceError, category_of, write_map
-from lib.atomic import atomic_write_text
+from lib.output.atomic import atomic_write_text
 from lib.config import CATEGORY_NAMES
 
 REPOSITORY = 'https://github.com/beep2bleep/FreeAssetsByKenneyNLandQuaternius'
@@ -152,7 +152,7 @@ def convert(tool, fbx, obj):
 def fetch(name, out, repo=None, progress=True):
     """Build <out>/<name>/ (converted models, map.yaml, ATTRIBUTION.md, licence files) from a clone
     of REPOSITORY (repo, default <out>/.download/FreeAssetsByKenneyNLandQuaternius, cloned if absent)."""
-    from lib.progress import Progress
+    from lib.output.progress import Progress
     spec = SOURCES[name]
     repo = ensure_clone(repo or os.path.join(out, '.download', CLONE_FOLDER))
     missing = [p for p, _, _ in spec['packs'] if not os.path.isdir(os.path.join(repo, p))]

@@ -16,7 +16,7 @@ import subprocess
 import tarfile
 import zlib
 
-from lib.atomic import atomic_write_text
+from lib.output.atomic import atomic_write_text
 from lib.config import CATEGORY_NAMES
 
 SKIP = 'skip'

@@ -20,7 +20,7 @@ import numpy as np
 
 from datasets.real.sources import (SKIP, ShapeSourceError, category_counts, category_of, deb_members,
                                    download_deb, write_map)
-from lib.atomic import atomic_write_text
+from lib.output.atomic import atomic_write_text
 from lib.config import CATEGORY_NAMES
 
 NAME = 'sweethome3d'
@@ -226,7 +226,7 @@ def fetch(out, deb=None, catalogs=None, progress=True):
     previous folder whole. Returns (folder, entries).
     """
     import io
-    from lib.progress import Progress
+    from lib.output.progress import Progress
     final = os.path.join(out, NAME)
     staging = final + '.partial'
     found, copyright_text = _catalogs_from(deb, catalogs, os.path.join(out, '.download'))

@@ -16,7 +16,7 @@ import zipfile
 from datasets.real.sources import SKIP, SYNSET_OF, ShapeSourceError, category_of, deb_members, download_deb, write_map
 from datasets.real.sweethome3d import FRONT, UP, file_axes, parse_properties
 from datasets.real.sweethome3d import _rotation as rotation_matrix
-from lib.atomic import atomic_write_text
+from lib.output.atomic import atomic_write_text
 from lib.config import CATEGORY_NAMES
 
 NAME = 'sweethome3d-default'

@@ -18,9 +18,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from lib.atomic import atomic_write_text   # noqa: E402
+from lib.output.atomic import atomic_write_text   # noqa: E402
 from lib.data_io import repo_path   # noqa: E402
-from lib.figures import new_figure, save_figure   # noqa: E402
+from lib.output.figures import new_figure, save_figure   # noqa: E402
 
 SMOOTH = 3        # validation checks averaged
 WITHIN = 0.02     # IoU from the last smoothed value

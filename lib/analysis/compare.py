@@ -127,7 +127,7 @@ def _run(command, log_path):
                                 text=True)
         for line in proc.stdout:
             log.write(line)
-            # the run's milestones and its progress bar (lib/progress.py: a line per tenth in a pipe)
+            # the run's milestones and its progress bar (lib/output/progress.py: a line per tenth in a pipe)
             if line.startswith(MILESTONES) or PROGRESS_LINE.match(line):
                 print('  ' + line.rstrip(), flush=True)
         if proc.wait() != 0:

@@ -17,7 +17,7 @@ from PIL import Image
 
 from lib.binvox_rw import read_binvox
 from lib.data_io import DataError, list_models, warn
-from lib.atomic import atomic_write, atomic_write_text
+from lib.output.atomic import atomic_write, atomic_write_text
 from lib.voxel import iou_matrix
 
 COLOURED_SATURATION = 0.25

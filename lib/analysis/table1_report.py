@@ -10,7 +10,7 @@ import os
 import numpy as np
 
 from lib.analysis.claims import RULE, check_claims
-from lib.atomic import atomic_write_text
+from lib.output.atomic import atomic_write_text
 from lib.config import CATEGORY_NAMES
 from lib.paper_results import RES_GRU_3_BY_VIEWS, TABLE1
 
@@ -238,7 +238,7 @@ def write(results, results_dir, stem):
 
 
 def plot_views(path, test, real, protocol):
-    from lib.figures import new_figure, save_figure
+    from lib.output.figures import new_figure, save_figure
     panels = [('test split', test)] + ([('real renderings (measured only)', real)] if real else [])
     fig, axes = new_figure(1, len(panels), figsize=(5.2 * len(panels) + 2.2, 4.2), dpi=110, squeeze=False)
     views = np.arange(1, 6)

@@ -46,9 +46,9 @@ def default_run_plan(quick, root):
             'warmup': 3 if quick else 20, 'iterations': 6 if quick else 150, 'reps': 2 if quick else 5}
     ops = {'kind': 'step_ops', 'name': 'step_ops', 'cfg': DEFAULT_CFG, 'views': 3, 'reps': 2 if quick else 3,
            'env': {'ONEDNN_VERBOSE': 'profile_exec'}}   # read when oneDNN starts: a worker of its own
-    if quick:   # a smoke test: a tiny network on the small data of the tests
-        spec.update(width=0.125, batch=2)
-        ops.update(width=0.125, batch=2)
+    if quick:   # a smoke test: a tiny network on the small data of the tests, 1 view (each number of
+        spec.update(width=0.125, batch=2, n_views=1)   # views is a training step traced for seconds)
+        ops.update(width=0.125, batch=2, views=1)
     return [[spec], [ops]]
 
 
@@ -76,6 +76,8 @@ def _config(m, out_dir):
         pairs.append(('NETWORK.WIDTH', str(m['width'])))
     if m.get('batch'):
         pairs.append(('CONST.BATCH_SIZE', str(m['batch'])))
+    if m.get('n_views'):
+        pairs.append(('CONST.N_VIEWS', str(m['n_views'])))
     return load_config([repo_path(m['cfg'])], pairs)
 
 
@@ -114,7 +116,7 @@ def _run_seconds(log_path, warmup):
     return (t1 - t0) / (i1 - i0), slow
 
 
-def _step_profile(network, cfg, view_counts, reps):
+def _step_profile(network, cfg, reps):
     """The training step alone per number of views; the 3-view forward by part."""
     import numpy as np
     import keras
@@ -123,17 +125,19 @@ def _step_profile(network, cfg, view_counts, reps):
     batch, n, size = cfg.CONST.BATCH_SIZE, cfg.CONST.N_VOX, cfg.CONST.IMG_H
     y = (rng.random((batch, n, n, n)) < 0.2).astype(np.uint8)
     step = {}
-    for v in sorted(set(view_counts)):
+    for v in range(1, cfg.CONST.N_VIEWS + 1):   # every number the run can draw (its mean weighs them as drawn)
         x = rng.random((batch, v, size, size, 3), dtype=np.float32)
         trainer.train_on_batch(x, y)
         step[v] = _median_time(lambda: trainer.train_on_batch(x, y), reps)
-    # the forward of 3 views by part, each part compiled alone on the input it sees in the network
+    # the forward of 3 views (fewer where the run draws fewer) by part, each part compiled alone on
+    # the input it sees in the network
     import tensorflow as tf
-    x = tf.constant(rng.random((batch, 3, size, size, 3), dtype=np.float32))
+    nv = min(3, cfg.CONST.N_VIEWS)
+    x = tf.constant(rng.random((batch, nv, size, size, 3), dtype=np.float32))
     encoder, recurrence, decoder = (network.get_layer(k) for k in ('encoder', 'recurrence', 'decoder'))
-    features = tf.stack([encoder(x[:, i]) for i in range(3)], axis=1)
+    features = tf.stack([encoder(x[:, i]) for i in range(nv)], axis=1)
     hidden = recurrence(features)
-    parts = {'encoder': (tf.function(lambda x: tf.stack([encoder(x[:, i]) for i in range(3)], axis=1)), x),
+    parts = {'encoder': (tf.function(lambda x: tf.stack([encoder(x[:, i]) for i in range(nv)], axis=1)), x),
              'recurrence': (tf.function(lambda f: recurrence(f)), features),
              'decoder': (tf.function(lambda h: decoder(h)), hidden),
              'forward': (tf.function(lambda x: network(x, training=False)), x)}
@@ -188,7 +192,7 @@ def measure_default_run(m):
         load = probe.stop()
         run_s, slow = _run_seconds(os.path.join(cfg.DIR.OUT_PATH, 'train_log.csv'), m['warmup'])
         useful = sum(3 * macs_per_call(counts, cfg.CONST.BATCH_SIZE, v) for v in views) / len(views)
-        step, forward = _step_profile(network, cfg, views, m['reps'])
+        step, forward = _step_profile(network, cfg, m['reps'])
         step_mean = sum(step[v] for v in views) / len(views)
         first, again = _pipeline_profile(cfg, train_pairs, 3 if m.get('batch') else 12)
         val_pairs = test_pairs[:8]
@@ -208,7 +212,7 @@ def measure_default_run(m):
         'pipeline_first_s': first, 'pipeline_again_s': again, 'slow_iterations': slow,
         'validation_per_model_s': per_model,
         'validation_per_iteration_s': per_model * cfg.TEST.NUM_VALIDATION_MODELS / cfg.TRAIN.VALIDATION_FREQ,
-        'iterations': m['iterations'], 'warmup': m['warmup']}
+        'iterations': m['iterations'], 'warmup': m['warmup'], 'n_views': cfg.CONST.N_VIEWS}
 
 
 def _trainer(cfg, network=None):
@@ -279,7 +283,7 @@ def measure_step_ops(m):
     onednn = sum(by_kind.values()) / m['reps']
     return [wall], load, {'ops_by_kind': per_step(by_kind), 'top_ops': dict(list(per_step(by_op).items())[:8]),
                           'onednn_ms': onednn, 'wall_ms': 1000 * wall, 'width': cfg.NETWORK.WIDTH,
-                          'batch': batch, 'precision': cfg.NETWORK.PRECISION}
+                          'batch': batch, 'precision': cfg.NETWORK.PRECISION, 'views': m['views']}
 
 
 def default_run_ratios(results):
@@ -289,7 +293,7 @@ def default_run_ratios(results):
         return {}
     value = r['precision_peak_fraction']
     return {'default_run': {
-        'what': f'default training run ({DEFAULT_CFG}, real input pipeline, 1..5 views): useful GFLOP/s / '
+        'what': f'default training run ({DEFAULT_CFG}, real input pipeline, 1..{r["n_views"]} views): useful GFLOP/s / '
                 f'{"bf16" if r["peak_dtype"] == "bfloat16" else "fp32"} matmul peak',
         'value': value, 'op': '>=', 'target': TARGET_PEAK_FRACTION, 'met': value >= TARGET_PEAK_FRACTION,
         'busy': r['busy'], 'source': 'one process'}}
@@ -301,7 +305,7 @@ def default_run_lines(results):
     if not r:
         return []
     ms = lambda s: f'{1000 * s:.0f} ms'
-    f = r['forward3']
+    f, fv = r['forward3'], min(3, r['n_views'])
     pct = lambda part: f'{100 * f[part] / f["forward"]:.0f} %'
     step_views = ', '.join(f'{v} views {ms(t)}' for v, t in sorted(r['step_by_views'].items()))
     ops = results.get('step_ops')
@@ -314,7 +318,7 @@ def default_run_lines(results):
                 if overlap < 1 else
                 f'oneDNN\'s times add up to {overlap:.2f}x the wall time (ops run side by side on the threads), '
                 'so the share of TensorFlow\'s own kernels cannot be read from them')
-        ops_lines = [f'- ops by kind (3-view step timed by oneDNN, {ops["wall_ms"]:.0f} ms a step under its timing; '
+        ops_lines = [f'- ops by kind ({ops["views"]}-view step timed by oneDNN, {ops["wall_ms"]:.0f} ms a step under its timing; '
                      f'shares of oneDNN\'s summed time): {kinds}; {rest}. Largest ops: {top}']
     else:
         ops_lines = ['- ops by kind: not measured' + (' (oneDNN reported no primitives: not an x86 build?)'
@@ -330,16 +334,16 @@ def default_run_lines(results):
         f'- the step alone (fixed arrays, no pipeline, no callbacks): {step_views}; weighted as drawn '
         f'{ms(r["step_mean_s"])} ({r["step_gflops"]:.0f} GFLOP/s); the run adds '
         f'{ms(r["median"] - r["step_mean_s"])} per iteration around it',
-        f'- forward of 3 views: {ms(f["forward"])} (encoder {pct("encoder")}, recurrence {pct("recurrence")}, '
-        f'decoder {pct("decoder")}, each part timed alone); the 3-view step is '
-        f'{ms(r["step_by_views"].get("3", float("nan")))}, so gradients and the optimizer take the rest',
+        f'- forward of {fv} views: {ms(f["forward"])} (encoder {pct("encoder")}, recurrence {pct("recurrence")}, '
+        f'decoder {pct("decoder")}, each part timed alone); the {fv}-view step is '
+        f'{ms(r["step_by_views"][str(fv)])}, so gradients and the optimizer take the rest',
         *ops_lines,
         f'- input pipeline on one thread: {ms(r["pipeline_first_s"])} per batch the first time its models '
         f'are drawn (their files checked), {ms(r["pipeline_again_s"])} after',
         '- graphs: ' + ('one for every number of views (no iteration after the first took seconds longer)'
                          if not r['slow_iterations'] else
                          f'iterations {r["slow_iterations"][:8]} took seconds longer than the others (traced again?)'),
-        f'- validation: {ms(r["validation_per_model_s"])} per model of 5 views; '
+        f'- validation: {ms(r["validation_per_model_s"])} per model of {r["n_views"]} views; '
         f'{ms(r["validation_per_iteration_s"])} per iteration at the config\'s rate',
     ]
     return lines

@@ -31,7 +31,7 @@ def row_label(name):
     if kind == 'default_run':
         return 'default training run, one iteration'
     if kind == 'step_ops':
-        return 'default step, 3 views, oneDNN timing each op'
+        return 'default step, oneDNN timing each op'
     if kind == 'paired':
         return f'interleaved {parts[1]} (a round of all configurations)'
     if kind == 'schedule':
@@ -279,7 +279,7 @@ def write_report(path, machine, spec_desc, results, peaks, ratios, counts, width
                   f'read-ahead cannot hide the decoding); measured alone (in training it shares the cores with '
                   f'the training step).', '']
     text = '\n'.join(lines)
-    from lib.atomic import atomic_write
+    from lib.output.atomic import atomic_write
     atomic_write(path, lambda tmp: open(tmp, 'w').write(text))
     json_path = os.path.splitext(path)[0] + '.json'
     data = {'machine': machine, 'network': spec_desc, 'quick': quick, 'started': started.isoformat(),

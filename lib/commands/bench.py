@@ -72,6 +72,12 @@ def cmd_bench(argv):
     deadline = None if args.time_limit is None else time.monotonic() + args.time_limit
     notes = []
 
+    default_root = data or (sample_dataset_root() if args.quick else None)
+    if args.part == 'default':   # before TensorFlow starts: a missing dataset is a quick error
+        missing = default_run_data_missing(default_root)
+        if missing:
+            raise CommandError(missing)
+
     keep_parent_off_the_gpu()
     backend_ready()   # (quietly: the parent builds networks to count their work)
     from models.common import PRECISIONS
@@ -113,14 +119,11 @@ def cmd_bench(argv):
                          f'TensorFlow itself: not run on {backend}')
     late_groups = []   # issue 27: the default run as it runs, and making the data
     if args.part in ('all', 'default') and backend == 'tensorflow':
-        root = data or (sample_dataset_root() if args.quick else None)
-        missing = default_run_data_missing(root)
-        if missing and args.part == 'default':
-            raise CommandError(missing)
+        missing = default_run_data_missing(default_root)
         if missing:
             notes.append(f'the default run was not measured: {missing}')
         else:
-            late_groups += default_run_plan(args.quick, root)
+            late_groups += default_run_plan(args.quick, default_root)
     if args.part in ('all', 'data'):   # generate-data and render-shapes
         late_groups += data_plan(args.quick)
     cpu_groups = [g for g, d in groups if d == 'cpu']

@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from lib.atomic import atomic_write
+from lib.output.atomic import atomic_write
 from lib.rendering.render import PREVIEW_AZIMUTH, PREVIEW_ELEVATION, render_voxel_preview
 
 MESH_FORMATS = ('glb', 'ply')

@@ -70,14 +70,14 @@ def voxel_picture(occupancy, threshold):
 
 def save_png(path, array):
     from PIL import Image
-    from lib.atomic import atomic_write
+    from lib.output.atomic import atomic_write
     atomic_write(path, lambda tmp: Image.fromarray(array).save(tmp, format='PNG'))
     return path
 
 
 def plot_refinement(path, views, refinement, threshold):
     """The paper's refinement figure: each input view above the shape after that view."""
-    from lib.figures import new_figure, save_figure
+    from lib.output.figures import new_figure, save_figure
     n = len(views)
     fig, axes = new_figure(2, n, figsize=(2.0 * n, 4.1), dpi=100, squeeze=False)
     for i in range(n):

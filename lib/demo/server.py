@@ -243,7 +243,7 @@ def warm_up(reconstructor):
     """Run the network once for every view count: the first call of each traces its graph (seconds),
     which would otherwise fall on the first visitor's answer."""
     import numpy as np
-    from lib.progress import Progress
+    from lib.output.progress import Progress
     image = np.full((137, 137, 3), 240, np.uint8)
     image[30:110, 45:95] = 90   # an object, so the input checks have nothing to warn about
     progress = Progress(MAX_VIEWS, 'warming up the model (1 to 5 views)')

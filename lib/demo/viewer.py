@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from lib.atomic import atomic_write_text
+from lib.output.atomic import atomic_write_text
 from lib.rendering.render import PREVIEW_AZIMUTH, PREVIEW_ELEVATION
 
 TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'viewer_page.html')

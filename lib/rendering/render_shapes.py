@@ -31,7 +31,7 @@ import numpy as np
 from datasets.embedded import generator, materials
 from datasets.embedded.shapes import MATERIALS_BY_SYNSET
 from lib.binvox_rw import Voxels
-from lib.progress import Progress
+from lib.output.progress import Progress
 from lib.rendering.model_files import ModelSkipped, load_model
 from lib.rendering.render import render_mesh, render_shaded
 from lib.rendering.shading import shade_colours
@@ -99,7 +99,7 @@ def model_files(job, seed):
 
 def _render_task(args):
     """Render and install one model in a worker: (job, reason it was skipped or '', CPU seconds)."""
-    from lib.atomic import OutputError
+    from lib.output.atomic import OutputError
     root, job, seed = args
     start = time.process_time()
     try:
@@ -138,7 +138,7 @@ def _check_seed(manifest, source, seed):
 
 def render_collection(src, root, shapes_map=None, seed=0, workers=2, progress=True, log=None):
     """Render every model of src into root; returns the summary (a dict; see summary_text)."""
-    from lib.atomic import atomic_write_text
+    from lib.output.atomic import atomic_write_text
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
     src, root = pathlib.Path(src), pathlib.Path(root)
     found = find_models(src, shapes_map)   # raises ShapesError on a bad map or folder

@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from lib.atomic import OutputError, atomic_write
+from lib.output.atomic import OutputError, atomic_write
 from lib.weights import WeightsError, load_weights, read_spec, save_weights
 from models import build_network
 from tests.conftest import REPO

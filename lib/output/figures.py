@@ -1,5 +1,5 @@
 """Pictures people look at: plots drawn off-screen (no display needed) and written atomically."""
-from lib.atomic import atomic_write
+from lib.output.atomic import atomic_write
 
 
 def new_figure(rows=1, cols=1, **kwargs):
