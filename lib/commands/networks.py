@@ -16,14 +16,15 @@ DEFAULT_TRAIN_CFG = 'experiments/cfgs/cpu_default.yaml'
 
 
 def cmd_summary(argv):
-    from models import NETWORKS, build_network, paper_name, spec_from_config
+    from models import NETWORKS, build_network, canonical_name, paper_name, spec_from_config
     parser = argparse.ArgumentParser(prog='./run.sh summary',
                                      description="Print a network's Keras summary.")
     parser.add_argument('net', help='network name: ' + ', '.join(NETWORKS))
     add_config_args(parser)
     args = parser.parse_args(argv)
-    backend_ready()
+    canonical_name(args.net)   # an unknown name and a bad config are quick errors, before Keras loads
     cfg = config_from_args(args)
+    backend_ready()
     cfg.NETWORK.NAME = args.net
     spec = spec_from_config(cfg)
     model = build_network(spec)
@@ -46,12 +47,16 @@ def cmd_convert(argv):
     args = parser.parse_args(argv)
     if not args.output.endswith('.weights.h5'):
         raise CommandError(f'{args.output}: the output name must end with .weights.h5')
+    # the file and the output checked before Keras loads (seconds): a bad one is a quick error
+    from lib.output.atomic import check_writable
+    from lib.weights import read_original_file
+    arrays = read_original_file(args.original)
+    check_writable(args.output)
     backend_ready()
-    from lib.weights import convert_original, read_original_file, save_weights
+    from lib.weights import convert_original, save_weights
     cfg = config_from_args(args)
     cfg.NETWORK.NAME = args.net
     model = build_network(spec_from_config(cfg))
-    arrays = read_original_file(args.original)
     convert_original(model, arrays)
     save_weights(model, args.output)
     print(f'converted {len(arrays)} arrays ({sum(a.size for a in arrays):,} parameters) of '
@@ -84,6 +89,7 @@ def cmd_train(argv):
              'TRAIN.NUM_ITERATION': args.iter, 'DIR.DATASET_ROOT': given_path(args.data, '--data'),
              'CONST.WEIGHTS': given_path(args.weights, '--weights')}
     cfg = config_from_args(args, **{k: (str(v) if v is not None else None) for k, v in extra.items()})
+    output_folder(repo_path(cfg.DIR.OUT_PATH))   # a file in the way: a quick error, not after Keras loads
     backend_ready()   # the arguments and the config are good: now load Keras
     from lib.data_io import category_model_pairs
     from models import spec_from_config

@@ -21,6 +21,29 @@ def _write_failure(path, e):
     return text[:1].lower() + text[1:].splitlines()[0] if text else type(e).__name__
 
 
+def _temporary_beside(path):
+    """A new empty temporary file in path's folder (made if missing), keeping path's suffix."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, 'a folder is in the way', path)
+    folder, base = os.path.split(path)
+    os.makedirs(folder, exist_ok=True)
+    # keep the suffix: Keras checks that weights files end with .weights.h5
+    suffix = '.weights.h5' if base.endswith('.weights.h5') else os.path.splitext(base)[1]
+    fd, tmp = tempfile.mkstemp(prefix=f'.{base}.', suffix=suffix, dir=folder)
+    os.close(fd)
+    return tmp
+
+
+def check_writable(path):
+    """Raise the OutputError atomic_write would (a folder in the way, a file where a folder should be,
+    no permission) before a long computation, so a command fails at once. A full disk still shows
+    only when writing."""
+    try:
+        os.remove(_temporary_beside(os.path.abspath(path)))
+    except OSError as e:
+        raise OutputError(f'cannot write {os.path.abspath(path)}: {_write_failure(path, e)}') from None
+
+
 def atomic_write(path, write):
     """Call write(tmp_path) and move the result to path in one step: never a half-written file.
 
@@ -28,17 +51,9 @@ def atomic_write(path, write):
     folder in the way) becomes an OutputError naming path, for a one-line message.
     """
     path = os.path.abspath(path)
-    folder = os.path.dirname(path)
-    base = os.path.basename(path)
     tmp = None
     try:
-        if os.path.isdir(path):
-            raise IsADirectoryError(errno.EISDIR, 'a folder is in the way', path)
-        os.makedirs(folder, exist_ok=True)
-        # keep the suffix: Keras checks that weights files end with .weights.h5
-        suffix = '.weights.h5' if base.endswith('.weights.h5') else os.path.splitext(base)[1]
-        fd, tmp = tempfile.mkstemp(prefix=f'.{base}.', suffix=suffix, dir=folder)
-        os.close(fd)
+        tmp = _temporary_beside(path)
         write(tmp)
         with open(tmp, 'rb') as f:
             os.fsync(f.fileno())

@@ -1,0 +1,2 @@
+"""How the port writes what people read, used by every room: files written whole or not at all
+(atomic.py), progress bars (progress.py), plots drawn off-screen (figures.py)."""
