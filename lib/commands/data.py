@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from lib.commands.common import (CommandError, add_config_args, at_least, backend_ready, config_from_args,
+from lib.commands.common import (CommandError, add_config_args, at_least, config_from_args,
                             given_path, parse_list)
 from lib.data_io import repo_path
 
@@ -22,8 +22,7 @@ def cmd_check_data(argv):
     parser.add_argument('--workers', type=int, default=os.cpu_count() or 2, help='decoding threads')
     add_config_args(parser)
     args = parser.parse_args(argv)
-    backend_ready()
-    from lib.data_process import all_models, check_models
+    from lib.data_process import all_models, check_models   # numpy and Pillow: no Keras to load
     cfg = config_from_args(args)
     cfg.DIR.DATASET_ROOT = os.path.abspath(args.root)
     pairs = all_models(cfg)
