@@ -108,6 +108,12 @@ class Samples:
         for c in range(colour.shape[1]):
             self.values[c].reshape(-1)[self.flat] = colour[:, c]
 
+    def set_colour_rows(self, rows, sel=None):
+        """Colour channels of the covered samples sel (indices into them, None: all) from (C, n) rows."""
+        at = self.flat if sel is None else self.flat[sel]
+        for c, row in enumerate(rows):
+            self.values[c].reshape(-1)[at] = row
+
     def rgba(self, size):
         """(size, size, 4) uint8 RGBA: the colour of a partly covered pixel is the mean over its
         covered samples (straight alpha); one colour channel is grey; RGB is 0 where alpha is 0."""

@@ -20,6 +20,7 @@ import functools
 import numpy as np
 
 from lib.rendering.filtering import Samples, downsample
+from lib.rendering.hits import HitGeometry
 
 MAX_CAMERA_DIST = 1.75       # distance of the camera at distance ratio 1 (the original's renderer)
 LENS_MM, SENSOR_MM = 35.0, 32.0   # Blender's default camera; the metadata's "fov 25" is never applied
@@ -289,8 +290,8 @@ def _render_surface(vertices, faces, normals, ids, camera, surface, supersample)
     from lib.rendering.shading import shade_surface
     hits = Samples(ids, supersample, 3)
     if hits.box is not None:
-        n, rays, denom, points_at = _hit_geometry(vertices, faces, normals, hits, camera)
-        hits.set_colour(shade_surface(surface, hits.tri, n, rays, denom > 0, points_at))
+        for sel, rgb in shade_surface(surface, HitGeometry(vertices, faces, normals, hits, camera)):
+            hits.set_colour_rows(rgb, sel)
     return hits.rgba(camera.size)
 
 
@@ -304,40 +305,10 @@ def render_shaded(vertices, faces, camera, shade, supersample=3):
     ids = triangle_ids(vertices, faces, camera, supersample)
     hits = Samples(ids, supersample, 3)
     if hits.box is not None:
-        n, rays, _, points_at = _hit_geometry(vertices, faces, face_normals(vertices, faces), hits, camera)
-        hits.set_colour(shade(hits.tri, points_at(None), n, rays))
+        hit = HitGeometry(vertices, faces, face_normals(vertices, faces), hits, camera).select()
+        hits.set_colour(shade(hits.tri, hit.points(), np.ascontiguousarray(hit.normal.T),
+                              np.ascontiguousarray(hit.ray.T)))
     return hits.rgba(camera.size)
-
-
-def _hit_geometry(vertices, faces, normals, hits, camera):
-    """Per covered sample: its triangle's normal n, the unit ray camera -> sample (the supersampled
-    camera's pixel_rays at the sample centre), n . ray, and points_at(sel): the world points where the
-    rays of samples sel (None: all) meet their triangles.
-
-    Rays come from per-row and per-column tables, the ray-plane numerator per face, and points only
-    when asked for: the same arithmetic on the same numbers as per sample, so the same bits.
-    """
-    s = hits.s
-    big = dataclasses.replace(camera, size=camera.size * s, focal=camera.focal_length * s)
-    y0, y1, x0, x1 = hits.box
-    f, c = big.focal_length, big.size / 2.0
-    r, u, fwd = big.axes
-    # ((col - c) r - (row - c) u) / f + fwd at the sample centres (col, row) + 0.5, normalised
-    across = (np.arange(x0, x1) + 0.5 - c)[:, None] * r
-    down = (np.arange(y0, y1) + 0.5 - c)[:, None] * u
-    rays = unit_rows((np.take(across, hits.cols, axis=0) - np.take(down, hits.rows, axis=0)) / f + fwd)
-    n = np.take(normals, hits.tri, axis=0)
-    denom = np.einsum('nk,nk->n', n, rays)
-    safe = np.where(np.abs(denom) < 1e-12, 1e-12, denom)
-    reach = np.einsum('nk,nk->n', normals, vertices[faces[:, 0]] - big.center)   # per face
-    t = np.take(reach, hits.tri) / safe
-    centre = big.center
-
-    def points_at(sel):
-        if sel is None:
-            return centre + t[:, None] * rays
-        return centre + np.take(t, sel)[:, None] * np.take(rays, sel, axis=0)
-    return n, rays, denom, points_at
 
 
 # ------------------------------------------------------------------------------------------------

@@ -136,62 +136,67 @@ def shade_rgb(surface, face_ids, points, normals, view_dirs):
     faces' unit normals; view_dirs (N, 3): unit directions camera -> point. Two-sided: normals are
     flipped towards the camera, as Blender shades both sides of a face.
     """
-    away = np.einsum('nk,nk->n', normals, view_dirs) > 0
-    return shade_surface(surface, face_ids, normals, view_dirs, away,
-                         lambda sel: points if sel is None else np.take(points, sel, axis=0))
+    from lib.rendering.hits import GivenHits
+    # each sample is its own face of GivenHits: its material is that of its face here
+    per_sample = dataclasses.replace(surface, face_material=np.asarray(surface.face_material)[face_ids])
+    rgb = np.zeros((3, len(face_ids)))
+    for sel, part in shade_surface(per_sample, GivenHits(points, normals, view_dirs)):
+        rgb[:, slice(None) if sel is None else sel] = part
+    return rgb.T
 
 
-def shade_surface(surface, face_ids, normals, view_dirs, away, points_at):
-    """shade_rgb for a renderer that has already computed away (normals . view_dirs > 0: the face
-    is seen from behind) and gives the world points as points_at(sel) (the samples sel, None for
-    all), which is asked only for textured materials."""
-    n = normals * np.where(away, -1.0, 1.0)[:, None]   # towards the camera; times -1.0 is exact
-    diffuse = _diffuse(n, surface.lights, surface.ambient)
-    material_of = surface.face_material[face_ids]
-    rgb = np.zeros((len(n), 3))
+def shade_surface(surface, geometry):
+    """Shade the samples of a lib.rendering.hits.HitGeometry (or GivenHits) one material at a time:
+    yields (sel, rgb) with sel the samples of a material (indices into geometry.tri, None: all) and
+    rgb (3, len(sel)) their colour in [0, 1]. The world points are computed only for textured
+    materials."""
+    faces = len(geometry.face_normals)
+    # the diffuse term of each face seen from the front and from behind (normal turned towards the
+    # camera: times -1.0 is exact), looked up per sample: the same numbers as per sample
+    sided = _diffuse(np.concatenate([geometry.face_normals, -geometry.face_normals]), surface.lights,
+                     surface.ambient)
+    single = len(surface.materials) == 1
+    material_of = None if single else surface.face_material[geometry.tri]
     for k, m in enumerate(surface.materials):
-        sel = np.flatnonzero(material_of == k)
-        if sel.size == 0:
+        sel = None if single else np.flatnonzero(material_of == k)
+        if sel is not None and sel.size == 0:
             continue
-        everything = sel.size == len(n)   # one material covers every sample: no gathers needed
-
-        def of(values):
-            return values if everything else np.take(values, sel, axis=0)
-        albedo = ALBEDO_PER_COLOUR * np.asarray(m.colour, dtype=np.float64)
-        shaded = of(diffuse)
+        hit = geometry.select(sel)
+        away = hit.denom > 0
+        shaded = sided[hit.tri + faces * away]
         if m.texture != 'none' and m.texture_contrast != 0.0:   # else the texture factor is exactly 1
-            points = points_at(None if everything else sel)
-            shaded = shaded * (1.0 + m.texture_contrast * texture_pattern(m, points))
-        colour = albedo[None, :] * shaded[:, None]
+            shaded = shaded * (1.0 + m.texture_contrast * texture_pattern(m, hit.points()))
+        albedo = ALBEDO_PER_COLOUR * np.asarray(m.colour, dtype=np.float64)
+        rgb = albedo[:, None] * shaded[None, :]
         if m.gloss > 0:
-            highlight = _highlight(of(n), of(view_dirs), surface.lights, m.shininess)
-            colour += (m.gloss * highlight)[:, None]
-        if everything:
-            rgb = colour
-        else:
-            rgb[sel] = colour
-    return np.clip(rgb, 0.0, 1.0)
+            rgb += m.gloss * _highlight(hit.normal, hit.ray, np.where(away, -1.0, 1.0), surface.lights,
+                                        m.shininess)
+        yield sel, np.clip(rgb, 0.0, 1.0, out=rgb)
 
 
 def _diffuse(n, lights, ambient):
-    """ambient + sum_i max(0, n . l_i) per sample (normals already towards the camera)."""
+    """ambient + sum_i max(0, n . l_i) per row of n (N, 3) (normals already towards the camera).
+    n @ l is BLAS's gemv (its own order of sums): every caller goes through here with (N, 3) rows."""
     diffuse = np.full(len(n), float(ambient))
     for light in lights:
         diffuse = diffuse + np.clip(n @ np.asarray(light), 0.0, None)
     return diffuse
 
 
-def _highlight(n, view_dirs, lights, shininess):
+def _highlight(normal, ray, side, lights, shininess):
     """Blinn-Phong: sum_i max(0, n . h_i) ** shininess, h_i the unit half vector of light i and the
-    direction to the camera (shininess a number or one per sample)."""
-    highlight = np.zeros(len(n))
-    towards_camera = np.negative(view_dirs.T)   # (3, N), so each step below runs along N
+    direction to the camera -ray, n = side * normal turned towards the camera (side +-1 per sample);
+    normal and ray (3, N) rows, shininess a number or one per sample."""
+    from lib.rendering.hits import dot_rows
+    highlight = np.zeros(ray.shape[1])
+    half = np.empty_like(ray)
     for light in lights:
-        half = towards_camera + np.asarray(light)[:, None]
+        np.subtract(np.asarray(light, dtype=np.float64)[:, None], ray, out=half)   # -ray + light
         x, y, z = half
         half /= np.sqrt(x * x + y * y + z * z)   # the sums of render.unit_rows, in its order
-        half = np.ascontiguousarray(half.T)      # einsum as ever, on (N, 3) rows
-        highlight += np.clip(np.einsum('nk,nk->n', n, half), 0.0, None) ** shininess
+        cosine = dot_rows(normal, half)
+        cosine *= side   # (side n) . h: every product, so the sum, only changes sign
+        highlight += np.clip(cosine, 0.0, None) ** shininess
     return highlight
 
 
@@ -218,7 +223,7 @@ def shade_colours(colours, gloss, shininess, normals, view_dirs, lights, ambient
     rgb = ALBEDO_PER_COLOUR * np.asarray(colours, dtype=np.float64) * diffuse[:, None]
     shiny = np.flatnonzero(np.asarray(gloss) > 0)
     if shiny.size:
-        highlight = _highlight(np.take(n, shiny, axis=0), np.take(view_dirs, shiny, axis=0), lights,
-                               np.asarray(shininess)[shiny])
+        highlight = _highlight(np.ascontiguousarray(normals[shiny].T), np.ascontiguousarray(view_dirs[shiny].T),
+                               np.where(away[shiny], -1.0, 1.0), lights, np.asarray(shininess)[shiny])
         rgb[shiny] += (np.asarray(gloss)[shiny] * highlight)[:, None]
     return np.clip(rgb, 0.0, 1.0)

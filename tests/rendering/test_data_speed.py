@@ -10,8 +10,9 @@ import pytest
 from datasets.embedded.generator import REVISIONS, model_id
 from lib.bench.data_speed import bumpy_sphere, data_ratios
 from lib.rendering.filtering import Samples, downsample, tent_taps
+from lib.rendering.hits import dot_rows
 from lib.rendering.render import Camera, rasterize, unit_rows
-from lib.rendering.shading import value_noise
+from lib.rendering.shading import _diffuse, value_noise
 
 # sha256 (first 16 hex digits) over the names and bytes of every file of model 0 of each category, seed
 # 0, version 2 revision 3: recorded from the generator before issue 27 (commit f1dc2e2); the same
@@ -55,6 +56,26 @@ def test_unit_rows_is_the_linalg_norm_division_bit_for_bit():
     rng = np.random.default_rng(0)
     d = rng.normal(size=(5000, 3)) * np.exp(rng.normal(size=(5000, 3)) * 3)
     assert np.array_equal(unit_rows(d), d / np.linalg.norm(d, axis=-1, keepdims=True))
+
+
+def test_dot_rows_is_einsum_bit_for_bit():
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 3, 7, 30001):
+        a, b = (rng.normal(size=(n, 3)) * np.exp(rng.normal(size=(n, 3)) * 3) for _ in range(2))
+        assert np.array_equal(dot_rows(a.T.copy(), b.T.copy()), np.einsum('nk,nk->n', a, b)), n
+
+
+def test_diffuse_looked_up_per_face_and_side_is_the_per_sample_diffuse():
+    """shading.shade_surface looks the diffuse term up per face and side; it was computed per sample
+    from the sample's normal turned towards the camera (BLAS's n @ l on (N, 3) rows either way)."""
+    rng = np.random.default_rng(5)
+    normals = unit_rows(rng.normal(size=(300, 3)))
+    lights = (unit_rows(rng.normal(size=3)), unit_rows(rng.normal(size=3)))
+    tri = rng.integers(0, len(normals), 40000)
+    away = rng.random(len(tri)) < 0.4
+    sided = _diffuse(np.concatenate([normals, -normals]), lights, 1.1)
+    per_sample = _diffuse(normals[tri] * np.where(away, -1.0, 1.0)[:, None], lights, 1.1)
+    assert np.array_equal(sided[tri + len(normals) * away], per_sample)
 
 
 def _plain_value_noise(points, seed):
