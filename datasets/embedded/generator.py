@@ -23,6 +23,7 @@ without voxels; the next run removes those and redoes the model. {root}/embedded
 last and records the seed and size.
 """
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -40,7 +41,7 @@ from datasets.embedded.shapes import BUILDERS_BY_VERSION, MATERIALS_BY_SYNSET
 from lib.binvox_rw import Voxels, encode_binvox
 from lib.data_io import REPO_ROOT
 from lib.output.progress import Progress
-from lib.rendering.render import ALBEDO_RANGE, Camera, render_mesh
+from lib.rendering.render import ALBEDO_RANGE, Camera, face_normals, render_mesh
 
 FORMAT_VERSION = 2          # the default; EMBEDDED.VERSION 1 makes version 1's dataset, byte for byte
 VERSIONS = (1, 2)
@@ -111,16 +112,27 @@ def voxelise(parts, n=N_VOX):
     lo, hi = vertices.min(axis=0), vertices.max(axis=0)
     side = float((hi - lo).max())
     centres = (np.arange(n) + 0.5) / n * side - side / 2
-    points = np.stack(np.meshgrid(centres, centres, centres, indexing='ij'), axis=-1).reshape(-1, 3)
-    inside = np.zeros(len(points), dtype=bool)
+    points = np.stack(np.meshgrid(centres, centres, centres, indexing='ij'), axis=-1)
+    grid = np.zeros((n, n, n), dtype=bool)
     for part in parts:
-        inside |= part.inside(points)
-    grid = inside.reshape(n, n, n)
+        block = _grid_block(part.bounds(), centres)   # only the voxel centres that can be inside
+        if all(b.stop > b.start for b in block):
+            grid[block] |= part.inside(points[block].reshape(-1, 3)).reshape(grid[block].shape)
     for part in parts:
         grid |= convex_part_surface(part.vertices, part.faces, n, side, inset=SURFACE_INSET * side / n)
     # binvox's header: translate = bounding-box minimum, scale = the cube's side
     translate = tuple(float(v) for v in lo)
     return grid, Voxels(grid, translate, side)
+
+
+def _grid_block(bounds, centres):
+    """The slices of a grid (the same centres along each axis) whose centres lie in a box (lo, hi);
+    the whole grid for None."""
+    if bounds is None:
+        return (slice(None),) * 3
+    lo, hi = bounds
+    return tuple(slice(int(np.searchsorted(centres, a, side='left')), int(np.searchsorted(centres, b, side='right')))
+                 for a, b in zip(lo, hi))
 
 
 def convex_part_surface(vertices, faces, n, side, inset=0.0):
@@ -137,14 +149,28 @@ def convex_part_surface(vertices, faces, n, side, inset=0.0):
     steps = np.maximum(1, np.ceil(longest / (side / n / 3))).astype(np.int64)
     occupied = np.zeros((n, n, n), dtype=bool)
     for k in np.unique(steps):
-        i, j = np.meshgrid(np.arange(k + 1), np.arange(k + 1), indexing='ij')
-        keep = i + j <= k
-        bary = np.stack([k - i[keep] - j[keep], i[keep], j[keep]], axis=1) / k     # (P, 3)
+        weights = _barycentric_lattice(int(k))   # (3, P)
         sel = steps == k
-        pts = (np.einsum('pv,tvd->tpd', bary, tri[sel]) + shift[sel][:, None, :]).reshape(-1, 3)
-        idx = np.clip(np.floor((pts + side / 2) / side * n), 0, n - 1).astype(np.int64)
-        occupied[idx[:, 0], idx[:, 1], idx[:, 2]] = True
+        corners, moved = tri[sel], shift[sel]
+        index = []
+        for d in range(3):   # per axis, (T, P): the sum of einsum('pv,tvd->tpd'), in its order
+            c = corners[:, :, d, None]
+            coord = c[:, 0] * weights[0] + c[:, 1] * weights[1]
+            coord += c[:, 2] * weights[2]
+            coord += moved[:, d, None]
+            index.append(np.clip(np.floor((coord + side / 2) / side * n), 0, n - 1).astype(np.int64))
+        occupied[index[0], index[1], index[2]] = True
     return occupied
+
+
+@functools.lru_cache(maxsize=128)
+def _barycentric_lattice(k):
+    """Barycentric weights (3, P) of the points of a triangle on a lattice of k steps per edge."""
+    i, j = np.meshgrid(np.arange(k + 1), np.arange(k + 1), indexing='ij')
+    keep = i + j <= k
+    weights = np.stack([k - i[keep] - j[keep], i[keep], j[keep]]) / k
+    weights.setflags(write=False)
+    return weights
 
 
 def _check_version(version):
@@ -184,14 +210,16 @@ def _appearance_v1(parts, look_rng):
     """Version 1: grey Lambertian parts, one albedo per object times each part's relative albedo."""
     vertices, faces, relative_albedo = merge_meshes(parts)
     albedo = float(look_rng.uniform(*ALBEDO_RANGE)) * relative_albedo
-    return lambda camera: render_mesh(vertices, faces, camera, albedo)
+    normals = face_normals(vertices, faces)   # once for the 24 views
+    return lambda camera: render_mesh(vertices, faces, camera, albedo, normals=normals)
 
 
 def _appearance_v2(synset, parts, look_rng):
     """Version 2: per-part materials of the category (colour, texture, gloss) and jittered lights."""
     vertices, faces, _ = merge_meshes(parts)
     surface = materials.object_surface(parts, MATERIALS_BY_SYNSET[synset], look_rng)
-    return lambda camera: render_mesh(vertices, faces, camera, surface=surface)
+    normals = face_normals(vertices, faces)   # once for the 24 views
+    return lambda camera: render_mesh(vertices, faces, camera, surface=surface, normals=normals)
 
 
 def png_bytes(rgba):

@@ -56,6 +56,11 @@ class Part:
     def inside(self, points):
         return self._inside_local(self.to_local(points))
 
+    def bounds(self):
+        """(lo, hi): an object-space box outside which inside() accepts no point (with room for its
+        tolerances and rounding), or None where no such box is known."""
+        return None
+
     def transformed(self, scale, offset):
         """The same part after p -> p * scale + offset (uniform scale)."""
         return dataclasses.replace(self, vertices=self.vertices * scale + offset,
@@ -83,6 +88,25 @@ class Prism(Part):
             ok &= (b[0] - a[0]) * (qz - a[1]) - (b[1] - a[1]) * (qx - a[0]) <= 1e-12
         return ok
 
+    def bounds(self):
+        """The vertices' box grown by what the edge tolerance of _inside_local can add: 1e-12 / |edge|
+        beyond each edge line, more at a sharp corner (1 / sin(half its angle)), scaled like the top.
+        The solid is the hull of its bottom and top polygons, so nothing else lies outside that box."""
+        edges = np.roll(self.polygon, -1, axis=0) - self.polygon
+        edges = edges[np.hypot(edges[:, 0], edges[:, 1]) > 0]
+        if len(edges) < 3:
+            return None
+        length = np.hypot(edges[:, 0], edges[:, 1])
+        turn = np.einsum('ik,ik->i', edges, np.roll(edges, -1, axis=0)) / (length * np.roll(length, -1))
+        corner = np.sqrt(np.clip((1.0 + turn) / 2.0, 0.0, None)).min()   # sin(half the sharpest angle)
+        if corner < 1e-6:
+            return None
+        grow = 1e-12 / length.min() / corner * max(1.0, *map(abs, self.top_scale)) * self.unit
+        if not grow < 1e-6:
+            return None
+        pad = grow + 1e-9
+        return self.vertices.min(axis=0) - pad, self.vertices.max(axis=0) + pad
+
 
 @dataclasses.dataclass
 class Ellipsoid(Part):
@@ -92,6 +116,12 @@ class Ellipsoid(Part):
     def _inside_local(self, local):
         u = local / self.radii
         return ((u * u).sum(axis=1) <= 1.0) & (u[:, 1] >= self.y_range[0]) & (u[:, 1] <= self.y_range[1])
+
+    def bounds(self):
+        """The whole ellipsoid's box (|u_i| <= 1 in local units), grown a little for rounding."""
+        reach = self.unit * np.einsum('kj,j->k', np.abs(self.rotation), self.radii)
+        pad = 1e-9 * (1.0 + reach.max())
+        return self.translation - reach - pad, self.translation + reach + pad
 
 
 def _place(local_vertices, rot, translation):

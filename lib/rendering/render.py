@@ -160,26 +160,14 @@ def rasterize(cols, rows, depth, height, width):
     hi = np.full(row.size, np.inf)
     with np.errstate(divide='ignore', invalid='ignore'):
         margin = eps / np.abs(A)
-        for k in range(3):
-            ak = A[:, k]
-            pos, neg = ak > 1e-14, ak < -1e-14
-            for rising, sel in ((True, pos), (False, neg)):
-                tri = np.flatnonzero(sel)
-                if tri.size == 0:
-                    continue
-                rows_of = np.flatnonzero(sel[t_row]) if tri.size < live.size else slice(None)
-                t = t_row[rows_of]
-                bound = -(B[t, k] * yc[rows_of] + C[t, k]) / ak[t]
-                if rising:
-                    lo[rows_of] = np.maximum(lo[rows_of], bound - margin[t, k])
-                else:
-                    hi[rows_of] = np.minimum(hi[rows_of], bound + margin[t, k])
-            flat = ~(pos | neg)
-            if flat.any():
-                rows_of = np.flatnonzero(flat[t_row])
-                t = t_row[rows_of]
-                val = B[t, k] * yc[rows_of] + C[t, k]
-                hi[rows_of[val < -eps]] = -np.inf
+        for k in range(3):   # all rows at once; each row keeps only the bounds of its own edges
+            ak, mk = A[:, k][t_row], margin[:, k][t_row]
+            val = B[:, k][t_row] * yc + C[:, k][t_row]
+            bound = -val / ak
+            rising, falling = ak > 1e-14, ak < -1e-14
+            np.maximum(lo, np.where(rising, bound - mk, -np.inf), out=lo)
+            np.minimum(hi, np.where(falling, bound + mk, np.inf), out=hi)
+            hi[~(rising | falling) & (val < -eps)] = -np.inf
     c0 = np.maximum(np.ceil(np.maximum(lo, -1.0) - 0.5), cmin[t_row]).astype(np.int64)
     c1 = np.minimum(np.floor(np.minimum(hi, width + 1.0) - 0.5), cmax[t_row]).astype(np.int64)
     span = np.maximum(c1 - c0 + 1, 0)
@@ -205,9 +193,13 @@ def rasterize(cols, rows, depth, height, width):
         n = span[start:stop]
         q = np.arange(base, ends[stop - 1], dtype=index_type)
         rows_of = slice(start, stop)
-        x = q + np.repeat(centre[rows_of], n)          # the pixel centre's column, exactly px + 0.5
-        inv = np.repeat(p_row[rows_of], n) * x + np.repeat(qy_row[rows_of], n) + np.repeat(r_row[rows_of], n)
-        key = (np.maximum(inv, 1e-300).view(np.int64) & ~tri_mask) | np.repeat(low_bits[rows_of], n)
+        inv = q + np.repeat(centre[rows_of], n)        # the pixel centre's column x, exactly px + 0.5
+        inv *= np.repeat(p_row[rows_of], n)            # P x + Q y + R, in place
+        inv += np.repeat(qy_row[rows_of], n)
+        inv += np.repeat(r_row[rows_of], n)
+        key = np.maximum(inv, 1e-300, out=inv).view(np.int64)
+        key &= ~tri_mask
+        key |= np.repeat(low_bits[rows_of], n)
         np.maximum.at(key_buffer, q + np.repeat(at_buffer[rows_of], n), key)
         start = stop
     kb = key_buffer.reshape(h, w)
@@ -228,7 +220,8 @@ def triangle_ids(vertices, faces, camera, supersample=1):
     """Nearest-triangle index per (supersampled) pixel of a mesh seen by a camera, -1 = background."""
     cam = dataclasses.replace(camera, size=camera.size * supersample,
                               focal=camera.focal_length * supersample)
-    col, row, depth = cam.project(np.asarray(vertices, dtype=np.float64)[np.asarray(faces)])
+    faces = np.asarray(faces)   # each vertex projected once, then taken per corner: the same numbers
+    col, row, depth = (a[faces] for a in cam.project(np.asarray(vertices, dtype=np.float64)))
     return rasterize(col, row, depth, cam.size, cam.size)
 
 
@@ -262,17 +255,18 @@ def shade(normals, view_dirs, albedo):
     return np.clip(albedo * light, 0.0, 1.0)
 
 
-def render_mesh(vertices, faces, camera, albedo=0.355, supersample=3, surface=None):
+def render_mesh(vertices, faces, camera, albedo=0.355, supersample=3, surface=None, normals=None):
     """137x137 RGBA uint8 rendering of a mesh like the ShapeNet renderings: flat-shaded, antialiased
     edges, transparent background (RGB 0 where alpha is 0).
 
     Without a surface: grey, albedo a scalar or one value per face (dataset version 1). With a
     lib.rendering.shading.Surface: coloured materials, textures and highlights shaded per sample (version 2).
+    normals: the mesh's face_normals, if the caller has them (one mesh, many views).
     """
     vertices = np.asarray(vertices, dtype=np.float64)
     faces = np.asarray(faces)
     ids = triangle_ids(vertices, faces, camera, supersample)
-    normals = face_normals(vertices, faces)
+    normals = face_normals(vertices, faces) if normals is None else normals
     if surface is not None:
         return _render_surface(vertices, faces, normals, ids, camera, surface, supersample)
     centroids = vertices[faces].mean(axis=1)

@@ -7,7 +7,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from datasets.embedded.generator import REVISIONS, model_id
+from datasets.embedded.generator import (REVISIONS, SYNSETS, build_object, convex_part_surface, model_id, model_rng,
+                                         voxelise)
 from lib.bench.data_speed import bumpy_sphere, data_ratios
 from lib.rendering.filtering import Samples, downsample, tent_taps
 from lib.rendering.hits import dot_rows
@@ -76,6 +77,44 @@ def test_diffuse_looked_up_per_face_and_side_is_the_per_sample_diffuse():
     sided = _diffuse(np.concatenate([normals, -normals]), lights, 1.1)
     per_sample = _diffuse(normals[tri] * np.where(away, -1.0, 1.0)[:, None], lights, 1.1)
     assert np.array_equal(sided[tri + len(normals) * away], per_sample)
+
+
+def _objects(per_category):
+    return [build_object(synset, model_rng(3, synset, i), version)
+            for version in (1, 2) for synset in SYNSETS for i in range(per_category)]
+
+
+def test_voxelise_tests_only_the_voxel_centres_inside_a_parts_bounds_and_gets_the_same_grid():
+    for parts in _objects(2):
+        grid, _ = voxelise(parts)
+        n = grid.shape[0]
+        vertices = np.concatenate([p.vertices for p in parts])
+        side = float(np.ptp(vertices, axis=0).max())
+        centres = (np.arange(n) + 0.5) / n * side - side / 2
+        points = np.stack(np.meshgrid(centres, centres, centres, indexing='ij'), axis=-1).reshape(-1, 3)
+        plain = np.zeros(len(points), dtype=bool)
+        for part in parts:
+            inside = part.inside(points)
+            box = part.bounds()
+            assert box is not None
+            assert np.all((points[inside] >= box[0]) & (points[inside] <= box[1]))
+            plain |= inside
+        plain = plain.reshape(grid.shape)
+        for part in parts:
+            plain |= convex_part_surface(part.vertices, part.faces, n, side, inset=0.25 * side / n)
+        assert np.array_equal(grid, plain)
+
+
+def test_part_bounds_hold_every_point_inside_the_part():
+    rng = np.random.default_rng(6)
+    for parts in _objects(1):
+        for part in parts:
+            lo, hi = part.bounds()
+            centre, half = (lo + hi) / 2, (hi - lo) / 2
+            points = centre + rng.uniform(-1.5, 1.5, (4000, 3)) * half
+            inside = part.inside(points)
+            assert inside.any()
+            assert np.all((points[inside] >= lo) & (points[inside] <= hi))
 
 
 def _plain_value_noise(points, seed):
