@@ -57,6 +57,9 @@ TARGETS = [
     ('train_fast', 'training step, fast fp32 / reference', 'train', 'fast/float32', 'ref/float32', '<=', 0.60),
     ('train_bf16', 'training step, fast bf16 / reference', 'train', 'fast/mixed_bfloat16', 'ref/float32', '<=', 0.60),
     ('efficiency', 'useful GFLOP/s of the fast fp32 forward (lower of 1, 5 views) / fp32 peak', None, None, None, '>=', 0.85),
+    # issue 27: the full-width bf16 forward against its own precision's peak
+    ('efficiency_bf16', 'useful GFLOP/s of the fast bf16 forward (lower of 1, 5 views) / bf16 peak', None, None, None,
+     '>=', 0.75),
     ('pipeline', 'input pipeline images/s / training consumption', None, None, None, '>=', 10.0),
 ]
 
@@ -360,12 +363,13 @@ def analyse(results, counts, spec_desc, quick):
         return peaks, ratios
     for key, what, measurement, num, den, op, target in TARGETS:
         value, flagged, source = time_ratio(measurement, num, den) if measurement else (None, False, None)
-        if key == 'efficiency':
-            rows = [cpu.get(f'forward{v}/fast/float32') for v in (1, 5)]
-            if all(r and r.get('peak_fraction') is not None for r in rows):
-                value = min(r['peak_fraction'] for r in rows)
+        if key in ('efficiency', 'efficiency_bf16'):
+            precision, dtype = ('float32', 'float32') if key == 'efficiency' else ('mixed_bfloat16', 'bfloat16')
+            rows = [cpu.get(f'forward{v}/fast/{precision}') for v in (1, 5)]
+            if all(r and 'gflops' in r for r in rows) and dtype in peaks:
+                value = min(r['gflops'] for r in rows) / peaks[dtype]
                 flagged = any(r['busy'] for r in rows) or any(
-                    cpu[k]['busy'] for k in cpu if k.startswith('matmul/float32/'))
+                    cpu[k]['busy'] for k in cpu if k.startswith(f'matmul/{dtype}/'))
         elif key == 'pipeline':
             p = cpu.get('pipeline')
             if p and train:

@@ -315,7 +315,8 @@ def test_bench_quick_runs_end_to_end_and_reports_every_target(tmp_path):
         assert re.search(rf'^{what}\s+fast fp32\s+\d+\.\d+ m?s\s+\d\.\d{{3}}', text, re.M), what
     for target in ('forward 1 view, fast fp32 / reference', 'forward 5 views, fast bf16 / reference',
                    'training step, fast fp32 / reference', 'training step, fast bf16 / reference',
-                   'useful GFLOP/s', 'input pipeline images/s', 'default training run'):
+                   'useful GFLOP/s of the fast fp32', 'useful GFLOP/s of the fast bf16',
+                   'input pipeline images/s', 'default training run'):
         assert re.search(rf'^{re.escape(target)}.*\s\d+\.\d{{3}}\s+(<=|>=) [\d.]+\s+(yes|NO)', text, re.M), target
     assert re.search(r'^forward 1 view, fast fp32 / reference.*interleaved$', text, re.M)
     report = out.read_text()
@@ -334,6 +335,30 @@ def test_bench_quick_runs_end_to_end_and_reports_every_target(tmp_path):
     rss = [float(v) for v in re.findall(r'\|\s*(\d+) MB\s*\|', report)]
     assert rss and all(300 < v < 8000 for v in rss)
     assert (tmp_path / 'bench.json').is_file()
+
+
+@pytest.mark.parametrize('five_view_share, met', [(0.9, True), (0.7, False)])
+def test_the_bf16_forward_is_judged_against_the_bf16_peak(five_view_share, met):
+    """Issue 27's target row: the lower of the 1- and 5-view fast bf16 forwards' useful GFLOP/s over
+    the bf16 matmul peak (not the fp32 one), against 0.75."""
+    from lib.bench.benchmark import analyse
+    from lib.bench.count import count_macs, macs_per_call
+    counts = {0.125: count_macs(build_network('res_gru_3', width=0.125))}
+    peak = {'float32': 50e9, 'bfloat16': 100e9}   # FLOP/s
+
+    def row(name, kind, median, **extra):
+        return {'name': name, 'kind': kind, 'median': median, 'device': 'cpu', 'busy': False, **extra}
+    results = [row(f'matmul/{d}/512', 'matmul', 2 * 512 ** 3 / peak[d], n=512, dtype=d) for d in peak]
+    for views, share in ((1, 0.8), (5, five_view_share)):
+        useful = macs_per_call(counts[0.125], 1, views, useful=True)
+        for precision, dtype in (('float32', 'float32'), ('mixed_bfloat16', 'bfloat16')):
+            results.append(row(f'forward{views}/fast/{precision}', 'forward', 2 * useful / (share * peak[dtype]),
+                               width=0.125, batch=1, views=views))
+    _, ratios = analyse({r['name']: r for r in results}, counts, 'res_gru_3', quick=True)
+    bf16 = ratios['efficiency_bf16']
+    assert bf16['value'] == pytest.approx(min(0.8, five_view_share), rel=1e-6)
+    assert bf16['met'] is met and bf16['target'] == 0.75 and 'bf16 peak' in bf16['what']
+    assert ratios['efficiency']['value'] == pytest.approx(min(0.8, five_view_share), rel=1e-6)
 
 
 def test_bench_default_run_without_a_dataset_is_one_line_and_writes_nothing(tmp_path):
