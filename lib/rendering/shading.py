@@ -50,27 +50,43 @@ class Surface:
 def value_noise(points, seed=0):
     """Smooth noise in [-1, 1] of (N, 3) points, one lattice cell per unit (trilinear, smoothstep).
 
-    The 8 corners of a point's cell are hashed at once from per-axis terms (the hash XORs one term
-    per axis); the trilinear sum adds the corners in the order dx, dy, dz of the plain loop.
+    The hash XORs one term per axis, so the 8 corners of every point's cell are hashed at once from
+    per-axis terms; where the points span fewer lattice points than there are points, each lattice
+    point of their box is hashed once and looked up. The trilinear sum adds the corners in the order
+    dx, dy, dz of the plain loop.
     """
     p = np.asarray(points, dtype=np.float64).T.copy()   # (3, N): one contiguous row per axis
     base = np.floor(p)
     f = p - base
     w = f * f * (3.0 - 2.0 * f)
     i = base.astype(np.int64)
-    # per axis: [weight of the lower corner, of the upper one] and the hash terms of both corners
+    # per axis: [weight of the lower corner, of the upper one]
     weights = [(1 - w[a], w[a]) for a in range(3)]
-    terms = [np.stack([i[a] * m, (i[a] + 1) * m]) for a, m in enumerate(_HASH_MULTIPLIERS)]
-    h = terms[0][:, None, None] ^ terms[1][None, :, None] ^ terms[2][None, None, :] ^ (seed * _SEED_MULTIPLIER)
-    corner = _mix(h)
+    corner = _lattice_corners(i, seed)
     out = None
     for dx in (0, 1):
         for dy in (0, 1):
             wxy = weights[0][dx] * weights[1][dy]
             for dz in (0, 1):
-                term = wxy * weights[2][dz] * corner[dx, dy, dz]
+                term = wxy * weights[2][dz] * corner(dx, dy, dz)
                 out = term if out is None else np.add(out, term, out=out)
     return 2.0 * out - 1.0
+
+
+def _lattice_corners(i, seed):
+    """corner(dx, dy, dz): the hash value in [0, 1) of the lattice point i + (dx, dy, dz) of every
+    point, i (3, N) the lower corners of their cells."""
+    seed_term = seed * _SEED_MULTIPLIER   # XOR is associative: it joins the x term
+    lo = i.min(axis=1) if i.shape[1] else np.zeros(3, dtype=np.int64)
+    size = (i.max(axis=1) - lo + 2) if i.shape[1] else np.zeros(3, dtype=np.int64)
+    if 0 < int(size[0]) * int(size[1]) * int(size[2]) <= i.shape[1]:
+        x, y, z = (np.arange(lo[a], lo[a] + size[a]) * m for a, m in enumerate(_HASH_MULTIPLIERS))
+        table = _mix((x ^ seed_term)[:, None, None] ^ y[None, :, None] ^ z[None, None, :]).ravel()
+        at = ((i[0] - lo[0]) * size[1] + (i[1] - lo[1])) * size[2] + (i[2] - lo[2])
+        return lambda dx, dy, dz: table[at + ((dx * size[1] + dy) * size[2] + dz)]
+    terms = [np.stack([i[a] * m, (i[a] + 1) * m]) for a, m in enumerate(_HASH_MULTIPLIERS)]
+    values = _mix((terms[0] ^ seed_term)[:, None, None] ^ terms[1][None, :, None] ^ terms[2][None, None, :])
+    return lambda dx, dy, dz: values[dx, dy, dz]
 
 
 _HASH_MULTIPLIERS = (73856093, 19349663, 83492791)

@@ -140,9 +140,11 @@ def _plain_value_noise(points, seed):
 
 def test_value_noise_is_the_plain_corner_loop_bit_for_bit():
     rng = np.random.default_rng(1)
-    points = rng.normal(size=(3000, 3)) * 40
-    for seed in (0, 7, (1 << 30) - 1):
-        assert np.array_equal(value_noise(points, seed), _plain_value_noise(points, seed))
+    spread = rng.normal(size=(3000, 3)) * 40            # more lattice points than points: hashed per point
+    clustered = rng.random((3000, 3)) * 6 - [2.5, 80.2, -3e4]   # fewer: a table of the lattice box
+    for points in (spread, clustered, clustered[:1]):
+        for seed in (0, 7, (1 << 30) - 1):
+            assert np.array_equal(value_noise(points, seed), _plain_value_noise(points, seed))
 
 
 def _plain_filter(ids, values, s, size):
