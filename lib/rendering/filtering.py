@@ -38,32 +38,34 @@ def downsample(image, supersample, axes=(0, 1)):
     offsets, weights = tent_taps(s)
     for axis in axes:
         n = image.shape[axis] // s
-        padded = _edge_padded(image, axis, s)
-        out = None
-        for k, w in zip(offsets, weights):
-            index = [slice(None)] * image.ndim
-            index[axis] = slice(s + k, s + k + s * n, s)
-            term = w * padded[tuple(index)]
-            out = term if out is None else np.add(out, term, out=out)
+        shape = list(image.shape)
+        shape[axis] = n
+        out, term = np.empty(shape), np.empty(shape)
+        for j, (k, w) in enumerate(zip(offsets, weights)):
+            _weighted_tap(image, axis, s, k, w, out if j == 0 else term)
+            if j:
+                out += term
         image = out
     return image
 
 
-def _edge_padded(image, axis, s):
-    """np.pad(image, s along axis, mode='edge') without np.pad's overhead."""
-    length = image.shape[axis]
-    shape = list(image.shape)
-    shape[axis] += 2 * s
-    padded = np.empty(shape, dtype=image.dtype)
+def _weighted_tap(image, axis, s, k, w, into):
+    """into[i] = w * image[k + s i] along axis, the index held inside the image (its edge samples
+    repeated, as np.pad(mode='edge') would): the tap of every output sample without a padded copy."""
+    length, n = image.shape[axis], into.shape[axis]
+    lo = max(0, -(k // s))                               # first i with k + s i >= 0
+    hi = max(lo, min(n, (length - 1 - k) // s + 1))      # past the last i with k + s i <= length - 1
     index = [slice(None)] * image.ndim
 
     def at(part):
         index[axis] = part
         return tuple(index)
-    padded[at(slice(s, s + length))] = image
-    padded[at(slice(0, s))] = image[at(slice(0, 1))]
-    padded[at(slice(s + length, None))] = image[at(slice(length - 1, length))]
-    return padded
+    if hi > lo:
+        np.multiply(w, image[at(slice(k + s * lo, k + s * (hi - 1) + 1, s))], out=into[at(slice(lo, hi))])
+    if lo > 0:
+        np.multiply(w, image[at(slice(0, 1))], out=into[at(slice(0, lo))])
+    if hi < n:
+        np.multiply(w, image[at(slice(length - 1, length))], out=into[at(slice(hi, n))])
 
 
 def window(hit, s):
