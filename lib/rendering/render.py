@@ -89,13 +89,21 @@ def _view_frame(azimuth, elevation, distance_ratio):
     d = distance_ratio * MAX_CAMERA_DIST
     c = d * np.array([np.cos(e) * np.cos(a), np.sin(e), np.cos(e) * np.sin(a)])
     forward = -c / np.linalg.norm(c)
-    right = np.cross(forward, [0.0, 1.0, 0.0])
+    right = _cross3(forward, (0.0, 1.0, 0.0))
     right /= np.linalg.norm(right)
-    up = np.cross(right, forward)
+    up = _cross3(right, forward)
     axes = np.stack([right, up, forward])
     c.setflags(write=False)
     axes.setflags(write=False)
     return c, axes
+
+
+def _cross3(a, b):
+    """np.cross of two 3-vectors, its products and differences in its order (the same bits), without
+    its array overhead (a camera asks for two per view)."""
+    a0, a1, a2 = (float(v) for v in a)
+    b0, b1, b2 = (float(v) for v in b)
+    return np.array([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0])
 
 
 # ------------------------------------------------------------------------------------------------

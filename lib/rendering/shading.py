@@ -195,7 +195,7 @@ def _diffuse(n, lights, ambient):
     n @ l is BLAS's gemv (its own order of sums): every caller goes through here with (N, 3) rows."""
     diffuse = np.full(len(n), float(ambient))
     for light in lights:
-        diffuse = diffuse + np.clip(n @ np.asarray(light), 0.0, None)
+        diffuse = diffuse + np.maximum(n @ np.asarray(light), 0.0)   # np.clip(x, 0.0, None) is this ufunc
     return diffuse
 
 
@@ -212,7 +212,7 @@ def _highlight(normal, ray, side, lights, shininess):
         half /= np.sqrt(x * x + y * y + z * z)   # the sums of render.unit_rows, in its order
         cosine = dot_rows(normal, half)
         cosine *= side   # (side n) . h: every product, so the sum, only changes sign
-        highlight += np.clip(cosine, 0.0, None) ** shininess
+        highlight += np.maximum(cosine, 0.0, out=cosine) ** shininess   # what np.clip(x, 0.0, None) calls
     return highlight
 
 

@@ -12,7 +12,7 @@ from datasets.embedded.generator import (REVISIONS, SYNSETS, build_object, conve
 from lib.bench.data_speed import bumpy_sphere, data_ratios
 from lib.rendering.filtering import Samples, downsample, tent_taps
 from lib.rendering.hits import dot_rows
-from lib.rendering.render import Camera, rasterize, unit_rows
+from lib.rendering.render import Camera, _cross3, rasterize, unit_rows
 from lib.rendering.shading import _diffuse, value_noise
 
 # sha256 (first 16 hex digits) over the names and bytes of every file of model 0 of each category, seed
@@ -57,6 +57,13 @@ def test_unit_rows_is_the_linalg_norm_division_bit_for_bit():
     rng = np.random.default_rng(0)
     d = rng.normal(size=(5000, 3)) * np.exp(rng.normal(size=(5000, 3)) * 3)
     assert np.array_equal(unit_rows(d), d / np.linalg.norm(d, axis=-1, keepdims=True))
+
+
+def test_cross3_is_np_cross_bit_for_bit():
+    rng = np.random.default_rng(7)
+    for _ in range(2000):
+        a, b = rng.normal(size=3) * np.exp(rng.normal(size=3) * 3), rng.normal(size=3)
+        assert np.array_equal(_cross3(a, b), np.cross(a, b))
 
 
 def test_dot_rows_is_einsum_bit_for_bit():
