@@ -74,9 +74,14 @@ def window(hit, s):
     rows, cols = np.flatnonzero(hit.any(axis=1)), np.flatnonzero(hit.any(axis=0))
     if rows.size == 0:
         return None
-    h, w = hit.shape[0] // s, hit.shape[1] // s
-    return (s * max(rows[0] // s - 1, 0), s * min(rows[-1] // s + 2, h),
-            s * max(cols[0] // s - 1, 0), s * min(cols[-1] // s + 2, w))
+    return _window_of(int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1]), hit.shape, s)
+
+
+def _window_of(first_row, last_row, first_col, last_col, shape, s):
+    """window() from the first and last covered sample rows and columns of an (H*s, W*s) image."""
+    h, w = shape[0] // s, shape[1] // s
+    return (s * max(first_row // s - 1, 0), s * min(last_row // s + 2, h),
+            s * max(first_col // s - 1, 0), s * min(last_col // s + 2, w))
 
 
 class Samples:
@@ -89,6 +94,7 @@ class Samples:
     """
 
     def __init__(self, ids, s, channels):
+        """From an (H*s, W*s) image of triangle ids, -1 where nothing is covered."""
         self.s = s
         self.box = window(ids >= 0, s)
         if self.box is None:
@@ -98,9 +104,32 @@ class Samples:
         sub = ids[y0:y1, x0:x1].ravel()
         self.flat = np.flatnonzero(sub >= 0)
         self.tri = sub[self.flat]
+        self._zero_values(channels)
+        self.rows, self.cols = np.divmod(self.flat, x1 - x0)
+
+    @classmethod
+    def covering(cls, at_row, at_col, tri, shape, s, channels):
+        """The Samples of the ids image of shape (H*s, W*s) whose covered samples are at (at_row,
+        at_col) (int64, row-major order) with triangles tri (render.covered_pixels's result), without
+        that image to fill and search."""
+        if at_row.size == 0:
+            return cls(np.full((s, s), -1, dtype=np.int64), s, channels)
+        self = cls.__new__(cls)
+        self.s = s
+        # row-major: the first and last samples hold the first and last rows
+        self.box = _window_of(int(at_row[0]), int(at_row[-1]), int(at_col.min()), int(at_col.max()), shape, s)
+        y0, y1, x0, x1 = self.box
+        self.rows, self.cols = at_row - y0, at_col - x0
+        self.flat = self.rows * (x1 - x0)
+        self.flat += self.cols
+        self.tri = tri
+        self._zero_values(channels)
+        return self
+
+    def _zero_values(self, channels):
+        y0, y1, x0, x1 = self.box
         self.values = np.zeros((channels + 1, y1 - y0, x1 - x0))
         self.values[-1].reshape(-1)[self.flat] = 1.0
-        self.rows, self.cols = np.divmod(self.flat, x1 - x0)
 
     def set_colour(self, colour):
         """Colour channels of the covered samples: (N, C) (or (N,) for one channel)."""

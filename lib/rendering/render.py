@@ -124,13 +124,26 @@ def rasterize(cols, rows, depth, height, width):
     Scanline form: each triangle is expanded to its rows, each row to the exact span of pixel centres
     inside the triangle, so thin slanted triangles cost their area, not their bounding box.
     """
+    ids = np.full((height, width), -1, dtype=np.int64)
+    at_row, at_col, tri = covered_pixels(cols, rows, depth, height, width)
+    ids[at_row, at_col] = tri
+    return ids
+
+
+def _nothing_covered():
+    return (np.zeros(0, dtype=np.int64),) * 3
+
+
+def covered_pixels(cols, rows, depth, height, width):
+    """rasterize's result as (row, col, triangle) int64 arrays of the covered pixels only, in
+    row-major order (np.nonzero's): renderings take their samples from these without a whole image
+    of ids to fill and search."""
     cols, rows, depth = (np.asarray(a, dtype=np.float64) for a in (cols, rows, depth))
     n_tri = cols.shape[0]
     if n_tri >= 1 << _TRI_BITS:
         raise ValueError(f'rasterize: at most {(1 << _TRI_BITS) - 1} triangles per call, got {n_tri}')
-    ids = np.full((height, width), -1, dtype=np.int64)
     if n_tri == 0:
-        return ids
+        return _nothing_covered()
     if np.any(depth <= 1e-6):
         raise ValueError('rasterize: a vertex lies behind the camera')
     inv_depth = 1.0 / depth
@@ -143,7 +156,7 @@ def rasterize(cols, rows, depth, height, width):
     cmax = np.clip(np.floor(cols.max(1) - 0.5), -1, width - 1).astype(np.int64)
     live = np.flatnonzero((np.abs(area) > 1e-12) & (rmax >= rmin) & (cmax >= cmin))
     if live.size == 0:
-        return ids
+        return _nothing_covered()
     a = area[live]
     X, Y, iz = cols[live], rows[live], inv_depth[live]
     A = np.empty((live.size, 3))
@@ -210,10 +223,9 @@ def rasterize(cols, rows, depth, height, width):
         key |= np.repeat(low_bits[rows_of], n)
         np.maximum.at(key_buffer, q + np.repeat(at_buffer[rows_of], n), key)
         start = stop
-    kb = key_buffer.reshape(h, w)
-    covered = kb >= 0
-    ids[top:top + h, left:left + w][covered] = tri_mask - (kb[covered] & tri_mask)
-    return ids
+    at = np.flatnonzero(key_buffer >= 0)   # row-major in the window, so in the image
+    at_row, at_col = np.divmod(at, w)
+    return at_row + top, at_col + left, tri_mask - (key_buffer[at] & tri_mask)
 
 
 def face_normals(vertices, faces):
@@ -226,11 +238,27 @@ def face_normals(vertices, faces):
 
 def triangle_ids(vertices, faces, camera, supersample=1):
     """Nearest-triangle index per (supersampled) pixel of a mesh seen by a camera, -1 = background."""
+    size = camera.size * supersample
+    ids = np.full((size, size), -1, dtype=np.int64)
+    at_row, at_col, tri = _covered_samples(vertices, faces, camera, supersample)
+    ids[at_row, at_col] = tri
+    return ids
+
+
+def _covered_samples(vertices, faces, camera, supersample):
+    """covered_pixels of a mesh seen by a camera at supersample x supersample samples per pixel."""
     cam = dataclasses.replace(camera, size=camera.size * supersample,
                               focal=camera.focal_length * supersample)
     faces = np.asarray(faces)   # each vertex projected once, then taken per corner: the same numbers
     col, row, depth = (a[faces] for a in cam.project(np.asarray(vertices, dtype=np.float64)))
-    return rasterize(col, row, depth, cam.size, cam.size)
+    return covered_pixels(col, row, depth, cam.size, cam.size)
+
+
+def _samples(vertices, faces, camera, supersample, channels):
+    """filtering.Samples of a mesh seen by a camera, straight from its covered samples."""
+    size = camera.size * supersample
+    return Samples.covering(*_covered_samples(vertices, faces, camera, supersample), (size, size),
+                            supersample, channels)
 
 
 def render_silhouette(vertices, faces, camera):
@@ -273,24 +301,23 @@ def render_mesh(vertices, faces, camera, albedo=0.355, supersample=3, surface=No
     """
     vertices = np.asarray(vertices, dtype=np.float64)
     faces = np.asarray(faces)
-    ids = triangle_ids(vertices, faces, camera, supersample)
     normals = face_normals(vertices, faces) if normals is None else normals
     if surface is not None:
-        return _render_surface(vertices, faces, normals, ids, camera, surface, supersample)
+        return _render_surface(vertices, faces, normals, camera, surface, supersample)
+    hits = _samples(vertices, faces, camera, supersample, 1)
     centroids = vertices[faces].mean(axis=1)
     view = centroids - camera.center
     view /= np.linalg.norm(view, axis=1, keepdims=True)
     grey = shade(normals, view, np.broadcast_to(np.asarray(albedo, dtype=np.float64), (len(faces),)))
-    hits = Samples(ids, supersample, 1)
     hits.set_colour(grey[hits.tri])
     return hits.rgba(camera.size)
 
 
-def _render_surface(vertices, faces, normals, ids, camera, surface, supersample):
+def _render_surface(vertices, faces, normals, camera, surface, supersample):
     """render_mesh with materials: each covered sample is shaded at the point where its ray meets
     its triangle (textures are functions of that world point), then filtered like the grey path."""
     from lib.rendering.shading import shade_surface
-    hits = Samples(ids, supersample, 3)
+    hits = _samples(vertices, faces, camera, supersample, 3)
     if hits.box is not None:
         for sel, rgb in shade_surface(surface, HitGeometry(vertices, faces, normals, hits, camera)):
             hits.set_colour_rows(rgb, sel)
@@ -304,8 +331,7 @@ def render_shaded(vertices, faces, camera, shade, supersample=3):
     textures (lib/rendering/render_shapes.py) are drawn through it; filtered like render_mesh."""
     vertices = np.asarray(vertices, dtype=np.float64)
     faces = np.asarray(faces)
-    ids = triangle_ids(vertices, faces, camera, supersample)
-    hits = Samples(ids, supersample, 3)
+    hits = _samples(vertices, faces, camera, supersample, 3)
     if hits.box is not None:
         hit = HitGeometry(vertices, faces, face_normals(vertices, faces), hits, camera).select()
         hits.set_colour(shade(hits.tri, hit.points(), np.ascontiguousarray(hit.normal.T),

@@ -12,7 +12,7 @@ from datasets.embedded.generator import (REVISIONS, SYNSETS, build_object, conve
 from lib.bench.data_speed import bumpy_sphere, data_ratios
 from lib.rendering.filtering import Samples, downsample, tent_taps
 from lib.rendering.hits import dot_rows
-from lib.rendering.render import Camera, _cross3, rasterize, unit_rows
+from lib.rendering.render import Camera, _cross3, covered_pixels, rasterize, unit_rows
 from lib.rendering.shading import _diffuse, value_noise
 
 # sha256 (first 16 hex digits) over the names and bytes of every file of model 0 of each category, seed
@@ -192,6 +192,36 @@ def test_filtering_the_window_gives_the_bits_of_filtering_the_whole_image(where)
     got = hits.rgba(size)
     assert np.array_equal(got, _plain_filter(ids, values, s, size))
     assert (got[..., 3] > 0).any() == (where != 'empty')
+
+
+@pytest.mark.parametrize('where', ['inside', 'touching the top left edge', 'touching the bottom right edge', 'empty'])
+def test_samples_from_the_covered_samples_are_those_from_the_ids_image(where):
+    """render_mesh builds its Samples from covered_pixels's lists, not from an image of ids."""
+    size, s = 40, 3
+    rng = np.random.default_rng(6)
+    ids = np.full((size * s, size * s), -1)
+    y0, y1, x0, x1 = {'inside': (31, 70, 44, 91), 'touching the top left edge': (0, 50, 0, 33),
+                      'touching the bottom right edge': (61, 120, 80, 120), 'empty': (0, 0, 0, 0)}[where]
+    ids[y0:y1, x0:x1] = np.where(rng.random((y1 - y0, x1 - x0)) < 0.6, rng.integers(0, 9, (y1 - y0, x1 - x0)), -1)
+    at_row, at_col = np.nonzero(ids >= 0)
+    want = Samples(ids, s, 3)
+    got = Samples.covering(at_row, at_col, ids[at_row, at_col], ids.shape, s, 3)
+    assert got.box == want.box
+    for name in ('flat', 'tri', 'rows', 'cols') + (('values',) if want.box is not None else ()):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name
+        assert getattr(got, name).dtype == getattr(want, name).dtype, name
+
+
+def test_covered_pixels_lists_the_rasterized_image_in_row_major_order():
+    vertices, faces = bumpy_sphere(3000)
+    camera = Camera(75, 12, 0.7, size=137 * 3, focal=Camera(75, 12, 0.7).focal_length * 3)
+    col, row, depth = camera.project(vertices[faces])
+    at_row, at_col, tri = covered_pixels(col, row, depth, 300, 260)   # cut by a smaller image
+    ids = np.full((300, 260), -1)
+    ids[at_row, at_col] = tri
+    assert at_row.size > 1000 and (ids[-1] >= 0).any()
+    assert np.array_equal(np.nonzero(ids >= 0), (at_row, at_col))   # sorted, and no pixel twice
+    assert (tri >= 0).all()
 
 
 def test_the_channel_first_filter_is_the_channel_last_one():
