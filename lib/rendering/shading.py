@@ -53,24 +53,36 @@ def value_noise(points, seed=0):
     The hash XORs one term per axis, so the 8 corners of every point's cell are hashed at once from
     per-axis terms; where the points span fewer lattice points than there are points, each lattice
     point of their box is hashed once and looked up. The trilinear sum adds the corners in the order
-    dx, dy, dz of the plain loop.
+    dx, dy, dz of the plain loop. Every step writes into a few reused buffers (the same operations
+    on the same numbers as the expressions in the comments).
     """
     p = np.asarray(points, dtype=np.float64).T.copy()   # (3, N): one contiguous row per axis
     base = np.floor(p)
-    f = p - base
-    w = f * f * (3.0 - 2.0 * f)
+    f = np.subtract(p, base, out=p)
+    w = f * f
+    rise = np.multiply(2.0, f)
+    w *= np.subtract(3.0, rise, out=rise)   # w = f * f * (3.0 - 2.0 * f)
     i = base.astype(np.int64)
-    # per axis: [weight of the lower corner, of the upper one]
-    weights = [(1 - w[a], w[a]) for a in range(3)]
+    # per axis: [weight of the lower corner (1 - w), of the upper one]
+    lower = np.subtract(1.0, w, out=rise)
+    weights = [(lower[a], w[a]) for a in range(3)]
     corner = _lattice_corners(i, seed)
-    out = None
+    n = p.shape[1]
+    out, term, wxy = np.empty(n), np.empty(n), np.empty(n)
+    first = True
     for dx in (0, 1):
         for dy in (0, 1):
-            wxy = weights[0][dx] * weights[1][dy]
+            np.multiply(weights[0][dx], weights[1][dy], out=wxy)
             for dz in (0, 1):
-                term = wxy * weights[2][dz] * corner(dx, dy, dz)
-                out = term if out is None else np.add(out, term, out=out)
-    return 2.0 * out - 1.0
+                np.multiply(wxy, weights[2][dz], out=term)
+                term *= corner(dx, dy, dz)   # term = wxy * w_z * corner
+                if first:   # out = the first term, then out += each next one
+                    out, term, first = term, out, False
+                else:
+                    out += term
+    out *= 2.0
+    out -= 1.0   # 2.0 * out - 1.0
+    return out
 
 
 def _lattice_corners(i, seed):
@@ -82,8 +94,14 @@ def _lattice_corners(i, seed):
     if 0 < int(size[0]) * int(size[1]) * int(size[2]) <= i.shape[1]:
         x, y, z = (np.arange(lo[a], lo[a] + size[a]) * m for a, m in enumerate(_HASH_MULTIPLIERS))
         table = _mix((x ^ seed_term)[:, None, None] ^ y[None, :, None] ^ z[None, None, :]).ravel()
-        at = ((i[0] - lo[0]) * size[1] + (i[1] - lo[1])) * size[2] + (i[2] - lo[2])
-        return lambda dx, dy, dz: table[at + ((dx * size[1] + dy) * size[2] + dz)]
+        at = i[0] - lo[0]   # ((i0 - lo0) size1 + (i1 - lo1)) size2 + (i2 - lo2), in place
+        at *= size[1]
+        at += i[1] - lo[1]
+        at *= size[2]
+        at += i[2] - lo[2]
+        looked_up = np.empty(i.shape[1])
+        # table[at + offset] as a lookup in the table from that offset on, into a reused buffer
+        return lambda dx, dy, dz: np.take(table[(dx * size[1] + dy) * size[2] + dz:], at, out=looked_up)
     terms = [np.stack([i[a] * m, (i[a] + 1) * m]) for a, m in enumerate(_HASH_MULTIPLIERS)]
     values = _mix((terms[0] ^ seed_term)[:, None, None] ^ terms[1][None, :, None] ^ terms[2][None, None, :])
     return lambda dx, dy, dz: values[dx, dy, dz]
@@ -203,14 +221,15 @@ def _highlight(normal, ray, side, lights, shininess):
     """Blinn-Phong: sum_i max(0, n . h_i) ** shininess, h_i the unit half vector of light i and the
     direction to the camera -ray, n = side * normal turned towards the camera (side +-1 per sample);
     normal and ray (3, N) rows, shininess a number or one per sample."""
-    from lib.rendering.hits import dot_rows
-    highlight = np.zeros(ray.shape[1])
+    from lib.rendering.hits import dot_rows, unit_columns
+    n = ray.shape[1]
+    highlight = np.zeros(n)
     half = np.empty_like(ray)
+    cosine, scratch = np.empty(n), np.empty(n)
     for light in lights:
         np.subtract(np.asarray(light, dtype=np.float64)[:, None], ray, out=half)   # -ray + light
-        x, y, z = half
-        half /= np.sqrt(x * x + y * y + z * z)   # the sums of render.unit_rows, in its order
-        cosine = dot_rows(normal, half)
+        unit_columns(half, cosine, scratch)   # the sums of render.unit_rows, in its order
+        dot_rows(normal, half, out=cosine, scratch=scratch)
         cosine *= side   # (side n) . h: every product, so the sum, only changes sign
         highlight += np.maximum(cosine, 0.0, out=cosine) ** shininess   # what np.clip(x, 0.0, None) calls
     return highlight

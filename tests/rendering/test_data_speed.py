@@ -11,7 +11,7 @@ from datasets.embedded.generator import (REVISIONS, SYNSETS, build_object, conve
                                          voxelise)
 from lib.bench.data_speed import bumpy_sphere, data_ratios
 from lib.rendering.filtering import Samples, downsample, tent_taps
-from lib.rendering.hits import dot_rows
+from lib.rendering.hits import dot_rows, unit_columns
 from lib.rendering.render import Camera, _cross3, covered_pixels, rasterize, unit_rows
 from lib.rendering.shading import _diffuse, value_noise
 
@@ -71,6 +71,16 @@ def test_dot_rows_is_einsum_bit_for_bit():
     for n in (1, 2, 3, 7, 30001):
         a, b = (rng.normal(size=(n, 3)) * np.exp(rng.normal(size=(n, 3)) * 3) for _ in range(2))
         assert np.array_equal(dot_rows(a.T.copy(), b.T.copy()), np.einsum('nk,nk->n', a, b)), n
+
+
+def test_unit_columns_and_dot_rows_into_buffers_keep_the_bits():
+    """The highlights and the rays normalise and dot into reused buffers: unit_rows's and einsum's bits."""
+    rng = np.random.default_rng(8)
+    a, b = (rng.normal(size=(4001, 3)) * np.exp(rng.normal(size=(4001, 3)) * 3) for _ in range(2))
+    length, square = np.full(4001, np.nan), np.full(4001, np.nan)
+    assert np.array_equal(unit_columns(a.T.copy(), length, square), unit_rows(a).T)
+    out = dot_rows(a.T.copy(), b.T.copy(), out=length, scratch=square)
+    assert out is length and np.array_equal(out, np.einsum('nk,nk->n', a, b))
 
 
 def test_diffuse_looked_up_per_face_and_side_is_the_per_sample_diffuse():
