@@ -150,10 +150,10 @@ def covered_pixels(cols, rows, depth, height, width):
     x0, x1, x2 = cols.T
     y0, y1, y2 = rows.T
     area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
-    rmin = np.clip(np.ceil(rows.min(1) - 0.5), 0, height).astype(np.int64)
-    rmax = np.clip(np.floor(rows.max(1) - 0.5), -1, height - 1).astype(np.int64)
-    cmin = np.clip(np.ceil(cols.min(1) - 0.5), 0, width).astype(np.int64)
-    cmax = np.clip(np.floor(cols.max(1) - 0.5), -1, width - 1).astype(np.int64)
+    rmin = np.clip(np.ceil(corner_min(rows) - 0.5), 0, height).astype(np.int64)
+    rmax = np.clip(np.floor(corner_max(rows) - 0.5), -1, height - 1).astype(np.int64)
+    cmin = np.clip(np.ceil(corner_min(cols) - 0.5), 0, width).astype(np.int64)
+    cmax = np.clip(np.floor(corner_max(cols) - 0.5), -1, width - 1).astype(np.int64)
     live = np.flatnonzero((np.abs(area) > 1e-12) & (rmax >= rmin) & (cmax >= cmin))
     if live.size == 0:
         return _nothing_covered()
@@ -226,6 +226,17 @@ def covered_pixels(cols, rows, depth, height, width):
     at = np.flatnonzero(key_buffer >= 0)   # row-major in the window, so in the image
     at_row, at_col = np.divmod(at, w)
     return at_row + top, at_col + left, tri_mask - (key_buffer[at] & tri_mask)
+
+
+def corner_min(a):
+    """a.min(1) of (T, 3) corners as two elementwise minima: the same values (a minimum is exact), a
+    twentieth of the time of numpy's reduction over an axis of three."""
+    return np.minimum(np.minimum(a[:, 0], a[:, 1]), a[:, 2])
+
+
+def corner_max(a):
+    """a.max(1) of (T, 3) corners, as corner_min."""
+    return np.maximum(np.maximum(a[:, 0], a[:, 1]), a[:, 2])
 
 
 def face_normals(vertices, faces):

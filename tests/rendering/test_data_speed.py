@@ -12,7 +12,7 @@ from datasets.embedded.generator import (REVISIONS, SYNSETS, build_object, conve
 from lib.bench.data_speed import bumpy_sphere, data_ratios
 from lib.rendering.filtering import Samples, downsample, tent_taps
 from lib.rendering.hits import dot_rows, unit_columns
-from lib.rendering.render import Camera, _cross3, covered_pixels, rasterize, unit_rows
+from lib.rendering.render import Camera, _cross3, corner_max, corner_min, covered_pixels, rasterize, unit_rows
 from lib.rendering.shading import _diffuse, value_noise
 
 # sha256 (first 16 hex digits) over the names and bytes of every file of model 0 of each category, seed
@@ -57,6 +57,16 @@ def test_unit_rows_is_the_linalg_norm_division_bit_for_bit():
     rng = np.random.default_rng(0)
     d = rng.normal(size=(5000, 3)) * np.exp(rng.normal(size=(5000, 3)) * 3)
     assert np.array_equal(unit_rows(d), d / np.linalg.norm(d, axis=-1, keepdims=True))
+
+
+def test_corner_min_and_max_are_the_reductions_over_the_corners():
+    rng = np.random.default_rng(9)
+    a = rng.normal(size=(3000, 3)) * 300
+    a[rng.random(a.shape) < 0.2] = 7.0   # ties
+    a[:10] = [[np.nan, 1, 2], [1, np.nan, 2], [1, 2, np.nan], [np.inf, 1, -np.inf], [-0.0, 0.0, 5],
+              [0.0, -0.0, -5], [3, 3, 3], [-np.inf, -np.inf, 1], [2, 1, 0], [0, 1, 2]]
+    assert np.array_equal(corner_min(a), a.min(1), equal_nan=True)
+    assert np.array_equal(corner_max(a), a.max(1), equal_nan=True)
 
 
 def test_cross3_is_np_cross_bit_for_bit():
