@@ -11,8 +11,10 @@ The rasterizer is vectorised over (triangle, pixel) pairs: each triangle is expa
 each row to the exact span of pixel centres inside it, and a z-buffer on 1/depth (affine in screen
 space, so exact under perspective) keeps the nearest triangle per pixel. Shading is flat (one normal per
 triangle), two-sided, with lights fixed in the world as measured on the real renderings, and
-antialiased by supersampling and a tent filter. No BLAS call is involved, so the bytes of a rendering
-do not depend on BLAS threading (the embedded dataset is byte-identical for a seed).
+antialiased by supersampling and a tent filter. The rasterizer and the filter make no BLAS call; the
+shading does, for (N, 3) @ (3,) products (the diffuse term, textures: shading.py), whose sums a
+different BLAS build or CPU kernel could order differently. The embedded dataset is byte-identical
+for a seed on one machine and numpy build (the tests pin it); across machines this is not proven.
 """
 import dataclasses
 import functools
