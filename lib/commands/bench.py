@@ -73,10 +73,9 @@ def cmd_bench(argv):
     notes = []
 
     default_root = data or (sample_dataset_root() if args.quick else None)
-    if args.part == 'default':   # before TensorFlow starts: a missing dataset is a quick error
-        missing = default_run_data_missing(default_root)
-        if missing:
-            raise CommandError(missing)
+    missing_data = default_run_data_missing(default_root) if args.part in ('all', 'default') else None
+    if missing_data and args.part == 'default':   # before TensorFlow starts: a quick error
+        raise CommandError(missing_data)
 
     keep_parent_off_the_gpu()
     backend_ready()   # (quietly: the parent builds networks to count their work)
@@ -119,9 +118,8 @@ def cmd_bench(argv):
                          f'TensorFlow itself: not run on {backend}')
     late_groups = []   # issue 27: the default run as it runs, and making the data
     if args.part in ('all', 'default') and backend == 'tensorflow':
-        missing = default_run_data_missing(default_root)
-        if missing:
-            notes.append(f'the default run was not measured: {missing}')
+        if missing_data:
+            notes.append(f'the default run was not measured: {missing_data}')
         else:
             late_groups += default_run_plan(args.quick, default_root)
     if args.part in ('all', 'data'):   # generate-data and render-shapes
