@@ -228,8 +228,8 @@ def _fmt_hours(seconds):
 
 
 def write_report(path, machine, spec_desc, results, peaks, ratios, counts, width, started, conditions,
-                 quick, busy, command, schedule, notes=()):
-    lines = [f'# Benchmark: {spec_desc}', '',
+                 quick, busy, command, schedule, notes=(), title=None):
+    lines = [f'# Benchmark: {title or spec_desc}', '',
              f'`{command}` on {started:%Y-%m-%d %H:%M} ({"QUICK smoke test: small configurations, not for quoting" if quick else "full run"}).',
              'Ratios are what compare across machines; absolute times hold for this machine only.', '']
     lines += [f'- {note}' for note in notes] + ([''] if notes else [])

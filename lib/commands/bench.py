@@ -96,7 +96,10 @@ def cmd_bench(argv):
     width = widths[0]
     spec_desc = f'{paper_name(net)} ({net}, width {width:g})'
     versions = ', '.join(f'{k} {machine[k]}' for k in (backend, 'keras') if k in machine)
-    log(f'benchmark of {spec_desc} on {machine["cpu"]}, {machine["cores_usable"]} cores, '
+    # a part without the network's own rows is named for what it measures
+    title = {'data': 'making the data (generate-data, render-shapes)',
+             'default': 'the default training run (experiments/cfgs/cpu_default.yaml)'}.get(args.part, spec_desc)
+    log(f'benchmark of {title} on {machine["cpu"]}, {machine["cores_usable"]} cores, '
         f'{fmt(machine["memory_gb"], ".0f")} GB; backend {versions}; '
         + (f'GPU: {", ".join(machine["gpus"])}' if machine['gpus'] else 'no GPU'))
     start = idle_check()
@@ -170,6 +173,7 @@ def cmd_bench(argv):
         print(f'{len(busy_rows)} row(s) measured while other processes kept more than {args.busy:g} cores busy '
               f'(marked BUSY); rerun on a quiet machine to quote them')
     path, json_path = write_report(out, machine, spec_desc, results, peaks, ratios, counts, width, started,
-                                   {'start': start, 'end': end}, args.quick, args.busy, command, schedule, notes)
+                                   {'start': start, 'end': end}, args.quick, args.busy, command, schedule, notes,
+                                   title=title)
     print(f'report written to {os.path.relpath(path, repo_path("."))} and {os.path.basename(json_path)}')
     return 0
