@@ -10,7 +10,6 @@ Output folder:
     training_curve.png          loss and validation IoU against iterations
     tensorboard/                TensorBoard logs (shapes/: validation models reconstructed, lib/tensorboard_shapes.py)
 """
-import contextlib
 import csv
 import os
 import shutil
@@ -26,45 +25,13 @@ from lib.devices.distribute import distribute_options, gather_from_replicas, is_
 from lib.solver import (Supervisor, TrainingDiverged, VoxelTrainer, clean_partial_checkpoints,
                         latest_checkpoint, load_checkpoint, make_optimizer, read_checkpoint_state)
 from lib.output.atomic import atomic_write_text
+from lib.output.run_lock import run_lock
 from lib.weights import load_weights, save_weights
 from lib.tensorboard_shapes import write_validation_shapes
 
 
 class RunMismatch(RuntimeError):
     pass
-
-
-class RunLocked(RunMismatch):
-    """Another training run is writing the same output folder."""
-
-
-LOCK = '.train.lock'
-
-
-@contextlib.contextmanager
-def run_lock(out_dir):
-    """Hold the run folder for this process: a second run into it (which would interleave its logs
-    and checkpoints with ours) is refused at once, naming the process that holds it. The lock is
-    the kernel's (flock), so it is gone when the process dies, even by kill -9."""
-    import fcntl
-    os.makedirs(out_dir, exist_ok=True)
-    f = open(os.path.join(out_dir, LOCK), 'a+')
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        f.seek(0)
-        holder = f.read().strip() or 'unknown'
-        f.close()
-        raise RunLocked(f'{out_dir} is in use by another training run (process {holder}); wait for it to '
-                        f'end or use another --out') from None
-    try:
-        f.seek(0)
-        f.truncate()
-        f.write(f'{os.getpid()}\n')
-        f.flush()
-        yield
-    finally:
-        f.close()   # closing releases the lock
 
 
 def cut_log(path, iteration):

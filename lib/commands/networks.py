@@ -10,6 +10,7 @@ from lib.commands.common import (CommandError, add_config_args, apply_stored_net
                             network_from_cfg, output_folder, parse_list, shown_path)
 from lib.commands.photos import add_photo_arguments, check_photo_arguments, photo_test, photo_train
 from lib.data_io import repo_path
+from lib.output.run_lock import check_not_locked
 
 
 DEFAULT_TRAIN_CFG = 'experiments/cfgs/cpu_default.yaml'
@@ -89,7 +90,8 @@ def cmd_train(argv):
              'TRAIN.NUM_ITERATION': args.iter, 'DIR.DATASET_ROOT': given_path(args.data, '--data'),
              'CONST.WEIGHTS': given_path(args.weights, '--weights')}
     cfg = config_from_args(args, **{k: (str(v) if v is not None else None) for k, v in extra.items()})
-    output_folder(repo_path(cfg.DIR.OUT_PATH))   # a file in the way: a quick error, not after Keras loads
+    # a file in the way, or another run writing the folder: a quick error, not after Keras loads
+    check_not_locked(output_folder(repo_path(cfg.DIR.OUT_PATH)))
     backend_ready()   # the arguments and the config are good: now load Keras
     from lib.data_io import category_model_pairs
     from models import spec_from_config

@@ -321,3 +321,26 @@ def test_help_and_usage_errors_answer_before_keras_is_loaded(argv, code):
     assert result.stdout.strip().splitlines()[-1] == 'loaded:', result.stdout
     if code:
         assert 'Traceback' not in result.stderr and result.stderr.strip()
+
+
+def test_a_train_into_a_folder_another_run_holds_is_refused_before_keras_loads(tmp_path):
+    from lib.output.run_lock import check_not_locked
+    out = tmp_path / 'run'
+    check_not_locked(str(out))   # no folder yet: nothing to refuse, and nothing made
+    assert not out.exists()
+    holder = subprocess.Popen([sys.executable, '-c', 'import sys, time\nfrom lib.output.run_lock import run_lock\n'
+                               'with run_lock(sys.argv[1]):\n    print("held", flush=True)\n    time.sleep(120)',
+                               str(out)], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'held'
+        result = subprocess.run([sys.executable, '-c', _IMPORT_PROBE, 'train', '--out', str(out), '--iter', '1'],
+                                capture_output=True, text=True, cwd=REPO, timeout=120)
+    finally:
+        holder.kill()
+        holder.wait(30)
+    assert result.returncode == 1 and result.stdout.strip().splitlines()[-1] == 'loaded:', result.stdout
+    assert result.stderr.strip().splitlines() == [
+        f'error: {out} is in use by another training run (process {holder.pid}); wait for it to end or use '
+        f'another --out']
+    check_not_locked(str(out))   # the holder gone (killed, as kill -9 would), the folder is free again
+    assert sorted(p.name for p in out.iterdir()) == ['.train.lock']
