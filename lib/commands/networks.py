@@ -91,7 +91,9 @@ def cmd_train(argv):
              'CONST.WEIGHTS': given_path(args.weights, '--weights')}
     cfg = config_from_args(args, **{k: (str(v) if v is not None else None) for k, v in extra.items()})
     # a file in the way, or another run writing the folder: a quick error, not after Keras loads
-    check_not_locked(output_folder(repo_path(cfg.DIR.OUT_PATH)))
+    out_dir = output_folder(repo_path(cfg.DIR.OUT_PATH))
+    if cfg.TRAIN.STRATEGY != 'multi_worker':   # there only the chief locks, and the others share its folder
+        check_not_locked(out_dir)
     backend_ready()   # the arguments and the config are good: now load Keras
     from lib.data_io import category_model_pairs
     from models import spec_from_config
