@@ -20,7 +20,8 @@ os.environ.setdefault('COLUMNS', '120')   # Keras summaries are rich tables size
 EXPECTED_ERRORS = [
     ('lib.commands.common', 'CommandError'), ('lib.config', 'ConfigError'), ('lib.weights', 'WeightsError'),
     ('lib.binvox_rw', 'BinvoxError'), ('lib.solver', 'CheckpointError'), ('lib.solver', 'TrainingDiverged'),
-    ('lib.train_net', 'RunMismatch'), ('lib.output.run_lock', 'RunLocked'), ('models', 'UnknownNetwork'), ('lib.data_io', 'DataError'),
+    ('lib.train_net', 'RunMismatch'), ('lib.output.run_lock', 'RunLocked'), ('models', 'UnknownNetwork'),
+    ('lib.data_io', 'DataError'),
     ('lib.rendering.calibration', 'CalibrationError'), ('datasets.embedded.generator', 'EmbeddedDatasetError'),
     ('lib.analysis.compare', 'CompareError'),
     ('lib.rendering.shapes_map', 'ShapesError'),
