@@ -258,5 +258,10 @@ def plot_views(path, test, real, protocol):
         ax.set_xticks(views)
         ax.set_title(f'{title}, {protocol} protocol', fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=8, loc='center left', bbox_to_anchor=(1.02, 0.5))   # beside: curves fill the plot
+    entries = {}   # every panel's curves, the paper's line of the first included
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    axes[0][-1].legend(list(entries.values()), list(entries), fontsize=8, loc='center left',
+                       bbox_to_anchor=(1.02, 0.5))   # beside: curves fill the plot
     save_figure(fig, path)
