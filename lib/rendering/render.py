@@ -251,27 +251,23 @@ def face_normals(vertices, faces):
 
 def triangle_ids(vertices, faces, camera, supersample=1):
     """Nearest-triangle index per (supersampled) pixel of a mesh seen by a camera, -1 = background."""
-    size = camera.size * supersample
-    ids = np.full((size, size), -1, dtype=np.int64)
-    at_row, at_col, tri = _covered_samples(vertices, faces, camera, supersample)
-    ids[at_row, at_col] = tri
-    return ids
+    return rasterize(*_corners_on_screen(vertices, faces, camera, supersample))
 
 
-def _covered_samples(vertices, faces, camera, supersample):
-    """covered_pixels of a mesh seen by a camera at supersample x supersample samples per pixel."""
+def _corners_on_screen(vertices, faces, camera, supersample):
+    """rasterize's arguments for a mesh seen by a camera at supersample x supersample samples per
+    pixel: (T, 3) columns, rows and depths of the corners, and the image's height and width."""
     cam = dataclasses.replace(camera, size=camera.size * supersample,
                               focal=camera.focal_length * supersample)
     faces = np.asarray(faces)   # each vertex projected once, then taken per corner: the same numbers
     col, row, depth = (a[faces] for a in cam.project(np.asarray(vertices, dtype=np.float64)))
-    return covered_pixels(col, row, depth, cam.size, cam.size)
+    return col, row, depth, cam.size, cam.size
 
 
 def _samples(vertices, faces, camera, supersample, channels):
     """filtering.Samples of a mesh seen by a camera, straight from its covered samples."""
-    size = camera.size * supersample
-    return Samples.covering(*_covered_samples(vertices, faces, camera, supersample), (size, size),
-                            supersample, channels)
+    *corners, height, width = _corners_on_screen(vertices, faces, camera, supersample)
+    return Samples.covering(*covered_pixels(*corners, height, width), (height, width), supersample, channels)
 
 
 def render_silhouette(vertices, faces, camera):
