@@ -14,9 +14,10 @@ from scipy import ndimage
 import datasets.embedded.generator as embedded
 from datasets.embedded.generator import (SHAPENET_MODELS, EmbeddedDatasetError, build_object, category_counts,
                                dataset_is_complete, describe_counts, ensure_embedded_dataset, generate_dataset,
-                               model_id, planned_models, voxelise)
+                               model_id, planned_models)
 from datasets.embedded.primitives import box, cylinder, ellipsoid, merge_meshes
 from datasets.embedded.shapes import BUILDERS
+from datasets.embedded.voxels import normalise, voxelise
 from lib.binvox_rw import read_binvox
 from lib.rendering.calibration import MIN_MEAN_IOU, MIN_MODEL_IOU, calibrate, verdict
 from lib.config import CATEGORY_NAMES, load_config
@@ -102,12 +103,12 @@ def test_voxels_are_solid_32_cubed_with_the_binvox_cb_header(embedded_one_per_ca
 
 
 def test_voxelisation_of_primitives_matches_their_volume():
-    parts = embedded.normalise([box((0.5, 0.3, 0.2), (0.1, 0.2, 0.3))])
+    parts = normalise([box((0.5, 0.3, 0.2), (0.1, 0.2, 0.3))])
     grid, vox = voxelise(parts)
     # the box fills the grid along x, and 0.6 and 0.4 of it along y and z: 32 x 19.2 x 12.8 voxels;
     # boundary voxels partly inside count as occupied (binvox marks every voxel the surface crosses)
     assert 32 * 19 * 12 <= grid.sum() <= 32 * 21 * 15
-    parts = embedded.normalise([ellipsoid((0.4, 0.4, 0.4)), cylinder(0.05, 0.8, (0, -0.4, 0))])
+    parts = normalise([ellipsoid((0.4, 0.4, 0.4)), cylinder(0.05, 0.8, (0, -0.4, 0))])
     grid, _ = voxelise(parts)
     np.testing.assert_array_equal(ndimage.binary_fill_holes(grid), grid)
     assert grid[16, 31, 16] and grid[16, 0, 16]   # the thin rod reaches both ends

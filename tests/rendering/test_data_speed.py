@@ -7,8 +7,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from datasets.embedded.generator import (REVISIONS, SYNSETS, build_object, convex_part_surface, model_id, model_rng,
-                                         voxelise)
+from datasets.embedded.generator import REVISIONS, SYNSETS, build_object, model_id, model_rng
+from datasets.embedded.voxels import convex_part_surface, voxelise
 from lib.bench.data_speed import bumpy_sphere, data_ratios
 from lib.rendering.filtering import Samples, downsample, tent_taps
 from lib.rendering.hits import dot_rows, unit_columns

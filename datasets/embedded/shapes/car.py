@@ -117,7 +117,6 @@ def build(rng):
         kind, uniform(rng, 0.17, 0.22))
     base_r = -L / 2 + L * {'bus': uniform(rng, 0.2, 0.28), 'truck': uniform(rng, 0.15, 0.25)}.get(
         kind, uniform(rng, 0.17, 0.23))
-    parts = []
     # --- lower body with wheel arches: a top slab over the whole length and three lower blocks between arches
     arch = r * uniform(rng, 1.08, 1.2)
     arch_top = min(r + arch * 0.85, y1 - 0.08)
