@@ -19,6 +19,7 @@ import subprocess
 from dataclasses import dataclass
 
 from lib.analysis import table1_report as report
+from lib.bench.probe import cpu_info
 from lib.data_io import REPO_ROOT, repo_path
 from lib.paper_results import TABLE1
 
@@ -135,7 +136,9 @@ def _run(command, log_path):
 
 
 def _machine():
-    return f'{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()} {platform.release()}'
+    """What a seed's record names as its machine: the CPU by name (the CPU model changes between
+    machines of one kind), its cores and the kernel."""
+    return f'{cpu_info()[0]}, {os.cpu_count()} CPU cores, {platform.system()} {platform.release()}'
 
 
 def _pending(results, run, want_real):

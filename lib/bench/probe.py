@@ -115,7 +115,8 @@ def device_peak_memory_mb():
     return None if peak is None else peak / 2 ** 20
 
 
-def _cpu_info():
+def cpu_info():
+    """The CPU's name (with its family and model on x86) and the vector and matrix extensions that matter here."""
     cpu = platform.processor() or 'unknown'
     flags, family = [], {}
     try:
@@ -142,7 +143,7 @@ def machine_description():
     import numpy
     from lib.devices.backend import accelerators, framework_versions
     backend = keras.backend.backend()
-    cpu, vector = _cpu_info()
+    cpu, vector = cpu_info()
     memory = None
     try:
         with open('/proc/meminfo') as f:

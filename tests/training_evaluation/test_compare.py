@@ -95,6 +95,8 @@ def test_seeds_append_and_a_finished_seed_is_not_run_again(tmp_path, monkeypatch
     doc = json.loads((results / 'table1_cpu2.json').read_text())
     assert doc['runs']['res_gru_3']['1']['iou'][4] == pytest.approx(0.61)
     assert doc['runs']['res_gru_3']['0']['command'] == './run.sh compare --seeds 0'   # kept as it was
+    from lib.bench.probe import cpu_info
+    assert doc['runs']['res_gru_3']['0']['machine'].startswith(cpu_info()[0] + ', ')   # the CPU by name
     run_comparison('cpu2', [0, 1], NETWORK_ORDER, runs, results_dir=str(results))
     assert len(made) == 10   # nothing left to do
     # real renderings asked later: only their test is made, for every finished run
