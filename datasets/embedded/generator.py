@@ -37,7 +37,7 @@ from PIL import Image
 from datasets.embedded import materials
 from datasets.embedded.primitives import merge_meshes
 from datasets.embedded.shapes import BUILDERS_BY_VERSION, MATERIALS_BY_SYNSET
-from datasets.embedded.voxels import N_VOX, normalise, voxelise
+from datasets.embedded.voxels import normalise, voxelise
 from lib.binvox_rw import encode_binvox
 from lib.data_io import REPO_ROOT
 from lib.output.progress import Progress
