@@ -188,6 +188,7 @@ def run_comparison(protocol, seeds, networks, out_root, data=None, real_eval=Non
         return None
     done, total = 0, sum(1 for _, part in todo if part)
     commit_at_start = code_commit()   # the code the runs were made with
+    machine = _machine()   # read once (/proc/cpuinfo), not per recorded run
     for seed in seeds:
         seed_runs = [(run, part) for run, part in todo if run.seed == seed and part]
         if not seed_runs:
@@ -200,7 +201,7 @@ def run_comparison(protocol, seeds, networks, out_root, data=None, real_eval=Non
         for run, part in seed_runs:
             real = repo_path(run.real_results) if run.real_eval else None
             old = report.get_run(results, run.net, run.seed) or {}   # a real-eval-only update keeps its origin
-            origin = {'command': old.get('command', command), 'machine': old.get('machine', _machine()),
+            origin = {'command': old.get('command', command), 'machine': old.get('machine', machine),
                       'date': old.get('date', _today()), 'commit': old.get('commit', commit_at_start)}
             record = report.record_from_results(
                 repo_path(run.results), real, repo_path(os.path.join(run.out, 'validation.csv')),
