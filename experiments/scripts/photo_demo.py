@@ -2,7 +2,7 @@
 """Photo-like demo inputs and what the shipped weights make of them.
 
     .venv/bin/python experiments/scripts/photo_demo.py [--real ../shared/data/real-eval]
-        [--weights experiments/results/cpu_real_long/res_gru_3.weights.h5] [--out experiments/demo]
+        [--weights experiments/results/cpu_real_w8/res_gru_3.weights.h5] [--out experiments/demo]
 
 Makes three inputs the way a user's product photos look: a real ShapeNet rendering (real-eval; used
 only as a picture here, never to train or tune) placed small and off-centre on a large canvas with a

@@ -243,7 +243,7 @@ def _default_test_out(weights):
     return os.path.join(os.path.dirname(weights), name)
 
 
-SHIPPED_WEIGHTS = 'experiments/results/cpu_real_long/res_gru_3.weights.h5'
+SHIPPED_WEIGHTS = 'experiments/results/cpu_real_w8/res_gru_3.weights.h5'
 
 
 def cmd_demo(argv):

@@ -1,7 +1,7 @@
 """Reconstruct your own images: the public API for scripts, used by `./run.sh demo` and `./run.sh serve`.
 
     from lib.demo.reconstruct import Reconstructor
-    net = Reconstructor('experiments/results/cpu_real_long/res_gru_3.weights.h5')
+    net = Reconstructor('experiments/results/cpu_real_w8/res_gru_3.weights.h5')
     occupancy = net(['chair_front.png', 'chair_side.jpg'])     # (32, 32, 32) P(occupied), x-y-z, y up
 
     stream = net.stream()                 # views one at a time, as they arrive

@@ -170,7 +170,7 @@ def test_demo_with_the_shipped_weights_from_another_folder(tmp_path):
     command = [str(REPO / 'run.sh'), 'demo', *[f'photos/{v.name}' for v in DEMO_VIEWS], '--out', 'result']
     result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert 'using the shipped weights experiments/results/cpu_real_long/res_gru_3.weights.h5' in result.stdout
+    assert 'using the shipped weights experiments/results/cpu_real_w8/res_gru_3.weights.h5' in result.stdout
     _check_outputs(tmp_path / 'result')
     # a chair of the test split: the trained network fills a few hundred voxels or more, not the grid
     occupied = read_binvox(str(tmp_path / 'result' / 'prediction.binvox')).data.sum()
