@@ -151,9 +151,13 @@ class TrainBatches:
     Item i is global batch offset + i, so a run resumed at iteration `offset` sees exactly the batches
     it would have seen. Training decodes batches in threads (threaded_batches, through
     lib.train_net.batch_stream); batch() may be called from several threads at once.
+
+    model_checks: a dict of the models' check results ((synset, model) -> problems) to start from and
+    fill in, shared by runs in one process over files that do not change between them (bench's
+    steady-state run); by default each TrainBatches checks a model the first time it draws it.
     """
 
-    def __init__(self, cfg, pairs, seed, length, offset=0):
+    def __init__(self, cfg, pairs, seed, length, offset=0, model_checks=None):
         if not pairs:
             raise DataError('no training models (the dataset root or its split is empty)')
         if int(seed) < 0:
@@ -167,7 +171,8 @@ class TrainBatches:
         self.backgrounds = load_backgrounds(cfg) if cfg.TRAIN.RANDOM_BACKGROUND else None
         self.bad_models = {}      # (synset, model) -> first problem seen
         self.substitutions = 0    # samples that used a replacement model
-        self._checked = {}        # (synset, model) -> model_problems() result, a property of its files
+        # (synset, model) -> model_problems() result, a property of its files
+        self._checked = {} if model_checks is None else model_checks
         self._permutations = {}   # pass number -> permutation of the models
         self._lock = threading.Lock()
 

@@ -106,22 +106,25 @@ def prepare_output(out_dir, cfg):
     atomic_write_text(path, dump_config(cfg))
 
 
-def train(cfg, network, train_pairs, out_dir, validate=None, initial_weights=None, log=print, strategy=None):
+def train(cfg, network, train_pairs, out_dir, validate=None, initial_weights=None, log=print, strategy=None,
+          model_checks=None):
     """Train `network` on train_pairs until TRAIN.NUM_ITERATION, resuming from out_dir if it holds a
     checkpoint. validate(iteration) -> dict (loss, iou) is called every VALIDATION_FREQ iterations.
     With a tf.distribute strategy (lib/devices/distribute.py) the network must have been built in its scope.
-    Returns the path of the final weights."""
+    model_checks: the input pipeline's model check results to share with another run over the same
+    unchanged files (TrainBatches). Returns the path of the final weights."""
     if is_chief(strategy):
         with run_lock(out_dir):
             prepare_output(out_dir, cfg)
             clean_partial_checkpoints(out_dir)
-            return _train(cfg, network, train_pairs, out_dir, out_dir, validate, initial_weights, log, strategy)
+            return _train(cfg, network, train_pairs, out_dir, out_dir, validate, initial_weights, log, strategy,
+                          model_checks)
     # Another worker of a multi-worker run reads the chief's checkpoints but writes only to a folder
     # of its own, deleted at the end (TensorFlow's multi-worker guidance).
     work_dir = tempfile.mkdtemp(prefix='r2n2_worker_')
     try:
         return _train(cfg, network, train_pairs, out_dir, work_dir, None, initial_weights,
-                      lambda text: log(f'{worker_name(strategy)}: {text}'), strategy)
+                      lambda text: log(f'{worker_name(strategy)}: {text}'), strategy, model_checks)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
 
@@ -140,7 +143,7 @@ def _quiet_grappler_remapper():
         tf.config.optimizer.set_experimental_options({'remapping': False})
 
 
-def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weights, log, strategy):
+def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weights, log, strategy, model_checks):
     """train() with the folder to resume from (out_dir) and the one to write (work_dir)."""
     import keras
     chief = work_dir == out_dir
@@ -179,7 +182,8 @@ def _train(cfg, network, train_pairs, out_dir, work_dir, validate, initial_weigh
             save_weights(network, final_path)
         return final_path
 
-    batches = TrainBatches(cfg, train_pairs, seed=seed, length=total - start, offset=start)
+    batches = TrainBatches(cfg, train_pairs, seed=seed, length=total - start, offset=start,
+                           model_checks=model_checks)
     validation_log = os.path.join(work_dir, 'validation.csv')
     for done in (os.path.join(work_dir, 'train_log.csv'), validation_log):
         cut_log(done, start)   # back to the checkpoint: its rows follow from here once

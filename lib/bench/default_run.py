@@ -8,7 +8,11 @@ What one worker measures, in this order (one process, so the network is built an
   and its useful GFLOP/s: the multiply-accumulates of the view counts the batches actually drew
   (lib/bench/count.py, a step counted as 3 forwards) over that time. The row's ratio is that over the
   matmul peak of the run's own precision (bf16 for a mixed_bfloat16 run, else fp32), measured in the
-  same worker.
+  same worker. The run is timed twice: its first iterations as they come (every model drawn for the
+  first time, its files checked then), and the same iterations again in a second run that keeps the
+  first's check results (what every iteration after a run's first pass over the models costs); the
+  row's time is their mean over the config's whole schedule, each weighted by its iterations (the
+  first pass is len(models) / batch iterations).
 - 'step by views': the same network's training step alone (train_on_batch on fixed arrays, no input
   pipeline, no callbacks), median per number of views, and their mean weighted as the run drew them.
   run - step = what the run adds around its arithmetic (input pipeline on the same two cores, fit's
@@ -30,6 +34,10 @@ backward weights, layout reorders, products, pooling, as shares of oneDNN's summ
 those add up to less than the wall time, the rest is TensorFlow's own kernels (element-wise ops,
 the recurrence's gates, the loss, Adam). Timing every primitive slows the step (shares to read, not
 times), and ops run side by side on the threads, so the sum can exceed the wall time.
+
+A third worker ('step_kernels') runs the same step one op at a time (started with
+TF_NUM_INTEROP_THREADS=1: TensorFlow's inter-op pool at one thread) under TensorFlow's profiler, so that the op times add up
+to the step: every op by type, TensorFlow's own kernels included, and the convolutions' share of it.
 """
 import os
 import statistics
@@ -46,10 +54,13 @@ def default_run_plan(quick, root):
             'warmup': 3 if quick else 20, 'iterations': 6 if quick else 150, 'reps': 2 if quick else 5}
     ops = {'kind': 'step_ops', 'name': 'step_ops', 'cfg': DEFAULT_CFG, 'views': 3, 'reps': 2 if quick else 3,
            'env': {'ONEDNN_VERBOSE': 'profile_exec'}}   # read when oneDNN starts: a worker of its own
+    kernels = {**ops, 'kind': 'step_kernels', 'name': 'step_kernels',
+               'env': {'TF_NUM_INTEROP_THREADS': '1'}}   # read when TensorFlow starts: one op at a time
     if quick:   # a smoke test: a tiny network on the small data of the tests, 1 view (each number of
         spec.update(width=0.125, batch=2, n_views=1)   # views is a training step traced for seconds)
         ops.update(width=0.125, batch=2, views=1)
-    return [[spec], [ops]]
+        kernels.update(width=0.125, batch=2, views=1)
+    return [[spec], [ops], [kernels]]
 
 
 def default_run_data_missing(root=None):
@@ -166,7 +177,8 @@ def measure_default_run(m):
     import keras
     from lib.bench.count import count_macs, macs_per_call
     from lib.bench.probe import LoadProbe
-    from lib.data_io import category_model_pairs, dataset_root
+    from lib.config import load_config
+    from lib.data_io import category_model_pairs, dataset_root, repo_path
     from lib.data_process import TrainBatches
     from lib.test_net import evaluate
     from lib.train_net import train
@@ -187,14 +199,22 @@ def measure_default_run(m):
         total = cfg.TRAIN.NUM_ITERATION
         drawn = TrainBatches(cfg, train_pairs, seed=cfg.CONST.RNG_SEED, length=total)
         views = [drawn.views(k) for k in range(m['warmup'], total)]
+        checks = {}   # the input pipeline's model checks, kept for the second run
         probe = LoadProbe().start()
-        train(cfg, network, train_pairs, cfg.DIR.OUT_PATH, log=lambda s: None)
+        train(cfg, network, train_pairs, cfg.DIR.OUT_PATH, log=lambda s: None, model_checks=checks)
+        first_s, slow = _run_seconds(os.path.join(cfg.DIR.OUT_PATH, 'train_log.csv'), m['warmup'])
+        # the same batches again, their models already checked: a run's iterations after its first pass
+        again = _config(m, os.path.join(tmp, 'again'))
+        train(again, network, train_pairs, again.DIR.OUT_PATH, log=lambda s: None, model_checks=checks)
         load = probe.stop()
-        run_s, slow = _run_seconds(os.path.join(cfg.DIR.OUT_PATH, 'train_log.csv'), m['warmup'])
+        later_s, slow_again = _run_seconds(os.path.join(again.DIR.OUT_PATH, 'train_log.csv'), m['warmup'])
+        schedule = load_config([repo_path(m['cfg'])]).TRAIN.NUM_ITERATION   # the config's own length
+        first_pass = min(schedule, len(train_pairs) / cfg.CONST.BATCH_SIZE)
+        run_s = (first_pass * first_s + (schedule - first_pass) * later_s) / schedule
         useful = sum(3 * macs_per_call(counts, cfg.CONST.BATCH_SIZE, v) for v in views) / len(views)
         step, forward = _step_profile(network, cfg, m['reps'])
         step_mean = sum(step[v] for v in views) / len(views)
-        first, again = _pipeline_profile(cfg, train_pairs, 3 if m.get('batch') else 12)
+        first, again_s = _pipeline_profile(cfg, train_pairs, 3 if m.get('batch') else 12)
         val_pairs = test_pairs[:8]
         t0 = time.perf_counter()
         evaluate(network, cfg, val_pairs, view_counts=[cfg.CONST.N_VIEWS], batch_size=cfg.TEST.BATCH_SIZE)
@@ -209,7 +229,9 @@ def measure_default_run(m):
         'precision_peak_fraction': gflops / peaks[peak_dtype], 'peak_fraction': gflops / peaks['float32'],
         'step_by_views': {str(v): t for v, t in step.items()}, 'step_mean_s': step_mean,
         'step_gflops': 2 * useful / step_mean / 1e9, 'forward3': forward,
-        'pipeline_first_s': first, 'pipeline_again_s': again, 'slow_iterations': slow,
+        'run_first_pass_s': first_s, 'run_later_s': later_s, 'schedule_iterations': schedule,
+        'first_pass_iterations': first_pass,
+        'pipeline_first_s': first, 'pipeline_again_s': again_s, 'slow_iterations': slow + slow_again,
         'validation_per_model_s': per_model,
         'validation_per_iteration_s': per_model * cfg.TEST.NUM_VALIDATION_MODELS / cfg.TRAIN.VALIDATION_FREQ,
         'iterations': m['iterations'], 'warmup': m['warmup'], 'n_views': cfg.CONST.N_VIEWS}
@@ -250,17 +272,10 @@ def _onednn_ops(lines):
 def measure_step_ops(m):
     """The 3-view training step's ops by kind, from oneDNN's own timing (this worker was started with
     ONEDNN_VERBOSE=profile_exec, whose lines go to stdout: parked in a file while the steps run)."""
-    import numpy as np
     from lib.bench.probe import LoadProbe
     with tempfile.TemporaryDirectory() as tmp:
         cfg = _config(m, os.path.join(tmp, 'run'))
-    trainer = _trainer(cfg)
-    rng = np.random.default_rng(0)
-    batch, n, size = cfg.CONST.BATCH_SIZE, cfg.CONST.N_VOX, cfg.CONST.IMG_H
-    x = rng.random((batch, m['views'], size, size, 3), dtype=np.float32)
-    y = (rng.random((batch, n, n, n)) < 0.2).astype(np.uint8)
-    for _ in range(2):
-        trainer.train_on_batch(x, y)
+    step = _fixed_step(m, cfg)
     import sys
     sys.stdout.flush()
     saved = os.dup(1)
@@ -270,7 +285,7 @@ def measure_step_ops(m):
         try:
             t0 = time.perf_counter()
             for _ in range(m['reps']):
-                trainer.train_on_batch(x, y)
+                step()
             wall = (time.perf_counter() - t0) / m['reps']
         finally:
             sys.stdout.flush()
@@ -283,7 +298,78 @@ def measure_step_ops(m):
     onednn = sum(by_kind.values()) / m['reps']
     return [wall], load, {'ops_by_kind': per_step(by_kind), 'top_ops': dict(list(per_step(by_op).items())[:8]),
                           'onednn_ms': onednn, 'wall_ms': 1000 * wall, 'width': cfg.NETWORK.WIDTH,
-                          'batch': batch, 'precision': cfg.NETWORK.PRECISION, 'views': m['views']}
+                          'batch': cfg.CONST.BATCH_SIZE, 'precision': cfg.NETWORK.PRECISION, 'views': m['views']}
+
+
+def _fixed_step(m, cfg):
+    """The training step of cfg's network on fixed arrays of m['views'] views, run twice (traced)."""
+    import numpy as np
+    trainer = _trainer(cfg)
+    rng = np.random.default_rng(0)
+    batch, n, size = cfg.CONST.BATCH_SIZE, cfg.CONST.N_VOX, cfg.CONST.IMG_H
+    x = rng.random((batch, m['views'], size, size, 3), dtype=np.float32)
+    y = (rng.random((batch, n, n, n)) < 0.2).astype(np.uint8)
+    for _ in range(2):
+        trainer.train_on_batch(x, y)
+    return lambda: trainer.train_on_batch(x, y)
+
+
+def profiled_op_types(logdir):
+    """{op type: [ms, count]} of the TensorFlow ops in a profiler trace (its .xplane.pb files under
+    logdir); forward convolutions and their gradients apart. None where this TensorFlow's trace
+    format cannot be read."""
+    import glob
+    try:
+        from tensorflow.tsl.profiler.protobuf import xplane_pb2
+    except ImportError:
+        return None
+    types = {}
+    for path in glob.glob(os.path.join(logdir, '**', '*.xplane.pb'), recursive=True):
+        space = xplane_pb2.XSpace()
+        with open(path, 'rb') as f:
+            space.ParseFromString(f.read())
+        for plane in space.planes:
+            names = {k: v.name for k, v in plane.event_metadata.items()}
+            for line in plane.lines:
+                if not line.name.startswith('tf_Compute'):   # the executor's threads
+                    continue
+                for event in line.events:
+                    name = names.get(event.metadata_id, '')
+                    if ':' not in name or '::' in name:   # ops are 'scope/name:Type'; the rest
+                        continue                               # (ExecutorState::Process) is the executor's
+                    kind = name.rsplit(':', 1)[1].replace('_MklNative', '').replace('_Mkl', '')
+                    if 'Conv' in kind:
+                        kind += ' (gradient)' if name.startswith('gradient_tape/') else ' (forward)'
+                    entry = types.setdefault(kind, [0.0, 0])
+                    entry[0] += event.duration_ps / 1e9
+                    entry[1] += 1
+    return types
+
+
+def measure_step_kernels(m):
+    """The step's TensorFlow ops by type, one op at a time, from TensorFlow's profiler."""
+    import tensorflow as tf
+    from lib.bench.probe import LoadProbe
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = _config(m, os.path.join(tmp, 'run'))
+        step = _fixed_step(m, cfg)
+        t0 = time.perf_counter()
+        for _ in range(m['reps']):
+            step()
+        plain = (time.perf_counter() - t0) / m['reps']
+        probe = LoadProbe().start()
+        tf.profiler.experimental.start(os.path.join(tmp, 'trace'))
+        t0 = time.perf_counter()
+        for _ in range(m['reps']):
+            step()
+        wall = (time.perf_counter() - t0) / m['reps']
+        tf.profiler.experimental.stop()
+        load = probe.stop()
+        types = profiled_op_types(os.path.join(tmp, 'trace'))
+    per_step = {k: [ms / m['reps'], n // m['reps']] for k, (ms, n) in
+                sorted((types or {}).items(), key=lambda kv: -kv[1][0])}
+    return [plain], load, {'op_types': per_step, 'ops_ms': sum(v[0] for v in per_step.values()),
+                           'profiled_wall_ms': 1000 * wall, 'views': m['views'], 'readable': types is not None}
 
 
 def default_run_ratios(results):
@@ -297,6 +383,26 @@ def default_run_ratios(results):
                 f'{"bf16" if r["peak_dtype"] == "bfloat16" else "fp32"} matmul peak',
         'value': value, 'op': '>=', 'target': TARGET_PEAK_FRACTION, 'met': value >= TARGET_PEAK_FRACTION,
         'busy': r['busy'], 'source': 'one process'}}
+
+
+def _kernel_lines(k):
+    """The step's TensorFlow ops by type as one report line ([] where the worker did not run)."""
+    if not k:
+        return []
+    if not k['readable'] or not k['op_types']:
+        return ["- TensorFlow's ops by type: not measured (this TensorFlow's profiler trace could not be read)"]
+    total = k['ops_ms']
+    share = lambda ms: f'{100 * ms / total:.0f} %'
+    conv = {name: v for name, v in k['op_types'].items() if 'Conv' in name}
+    forward = sum(v[0] for name, v in conv.items() if name.endswith('(forward)'))
+    gradient = sum(v[0] for name, v in conv.items() if name.endswith('(gradient)'))
+    others = [(name, v) for name, v in k['op_types'].items() if name not in conv]
+    top = '; '.join(f'{name} {share(ms)} ({n} ops)' for name, (ms, n) in others[:6])
+    rest = sum(v[0] for _, v in others[6:])
+    return [f"- TensorFlow's ops by type (the {k['views']}-view step one op at a time under TensorFlow's profiler: "
+            f"{total:.0f} ms of ops in a {k['profiled_wall_ms']:.0f} ms step, {1000 * k['median']:.0f} ms unprofiled): "
+            f'convolutions {share(forward + gradient)} (forward {share(forward)}, gradients {share(gradient)}); '
+            f'then {top}; the other {sum(v[1] for _, v in others[6:])} ops {share(rest)}']
 
 
 def default_run_lines(results):
@@ -327,17 +433,21 @@ def default_run_lines(results):
         f'The default training run ({DEFAULT_CFG}: width {r["width"]:g}, batch {r["batch"]}, {r["precision"]}) on '
         f'{r["models"]} training models of {r["data"]}, {r["iterations"]} iterations after {r["warmup"]} of warm-up '
         f'({r["mean_views"]:.2f} views on average):',
-        f'- the run: {ms(r["median"])} per iteration, {r["gflops"]:.0f} useful GFLOP/s '
-        f'({r["useful_gmac"]:.1f} GMAC per step) = {100 * r["precision_peak_fraction"]:.0f} % of the '
-        f'{r["peak_dtype"]} matmul peak ({r["peaks"][r["peak_dtype"]]:.0f} GFLOP/s; fp32 peak '
-        f'{r["peaks"]["float32"]:.0f}, bf16 {r["peaks"]["bfloat16"]:.0f})',
+        f'- the run: {ms(r["median"])} per iteration over the config\'s {r["schedule_iterations"]:,} iterations, '
+        f'{r["gflops"]:.0f} useful GFLOP/s ({r["useful_gmac"]:.1f} GMAC per step) = '
+        f'{100 * r["precision_peak_fraction"]:.0f} % of the {r["peak_dtype"]} matmul peak '
+        f'({r["peaks"][r["peak_dtype"]]:.0f} GFLOP/s; fp32 peak {r["peaks"]["float32"]:.0f}, bf16 '
+        f'{r["peaks"]["bfloat16"]:.0f}): its first pass over the models ({r["first_pass_iterations"]:.0f} '
+        f'iterations, each model\'s files checked on its first draw) at {ms(r["run_first_pass_s"])} per '
+        f'iteration, the iterations after it at {ms(r["run_later_s"])} (the same batches run again with '
+        f'the checks kept)',
         f'- the step alone (fixed arrays, no pipeline, no callbacks): {step_views}; weighted as drawn '
-        f'{ms(r["step_mean_s"])} ({r["step_gflops"]:.0f} GFLOP/s); the run adds '
-        f'{ms(r["median"] - r["step_mean_s"])} per iteration around it',
+        f'{ms(r["step_mean_s"])} ({r["step_gflops"]:.0f} GFLOP/s); an iteration after the first pass adds '
+        f'{ms(r["run_later_s"] - r["step_mean_s"])} around it',
         f'- forward of {fv} views: {ms(f["forward"])} (encoder {pct("encoder")}, recurrence {pct("recurrence")}, '
         f'decoder {pct("decoder")}, each part timed alone); the {fv}-view step is '
         f'{ms(r["step_by_views"][str(fv)])}, so gradients and the optimizer take the rest',
-        *ops_lines,
+        *ops_lines, *_kernel_lines(results.get('step_kernels')),
         f'- input pipeline on one thread: {ms(r["pipeline_first_s"])} per batch the first time its models '
         f'are drawn (their files checked), {ms(r["pipeline_again_s"])} after',
         '- graphs: ' + ('one for every number of views (no iteration after the first took seconds longer)'

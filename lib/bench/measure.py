@@ -320,7 +320,8 @@ MEASURES = {'matmul': _measure_matmul, 'forward': _measure_forward, 'train': _me
             'paired': _measure_paired, 'layers': _measure_layers, 'unpool_conv': _measure_unpool_conv,
             'pipeline': _measure_pipeline, 'schedule': _measure_schedule, 'machine': _measure_machine,
             'datagen': data_speed.measure_datagen, 'shapes': data_speed.measure_shapes,
-            'default_run': default_run.measure_default_run, 'step_ops': default_run.measure_step_ops}
+            'default_run': default_run.measure_default_run, 'step_ops': default_run.measure_step_ops,
+            'step_kernels': default_run.measure_step_kernels}
 # the kinds that run TensorFlow directly (tf.function, tf.matmul): the TensorFlow backend only
 TENSORFLOW_KINDS = {'matmul', 'forward', 'paired', 'layers', 'unpool_conv'}
 

@@ -32,6 +32,8 @@ def row_label(name):
         return 'default training run, one iteration'
     if kind == 'step_ops':
         return 'default step, oneDNN timing each op'
+    if kind == 'step_kernels':
+        return 'default step, one op at a time'
     if kind == 'paired':
         return f'interleaved {parts[1]} (a round of all configurations)'
     if kind == 'schedule':

@@ -325,10 +325,14 @@ def test_bench_quick_runs_end_to_end_and_reports_every_target(tmp_path):
                     '## The default training run as it runs'):
         assert heading in report
     # where the default run's time goes: the run, the step alone by views, the parts, pipeline, graphs, validation
-    for line in (r'- the run: \d+ ms per iteration, \d+ useful GFLOP/s', r'- the step alone .*1 views \d+ ms',
+    for line in (r"- the run: \d+ ms per iteration over the config's [\d,]+ iterations, \d+ useful GFLOP/s",
+                 r'its first pass over the models \(\d+ iterations.* at \d+ ms per iteration, the iterations after '
+                 r'it at \d+ ms', r'- the step alone .*1 views \d+ ms',
                  r'- forward of \d views: \d+ ms \(encoder \d+ %', r'- input pipeline on one thread: \d+ ms',
                  r'- graphs: ', r'- validation: \d+ ms per model',
-                 r'- ops by kind \(\d-view step timed by oneDNN.*convolution backward_weights \d+ %'):
+                 r'- ops by kind \(\d-view step timed by oneDNN.*convolution backward_weights \d+ %',
+                 r"- TensorFlow's ops by type \(.*\): convolutions \d+ % \(forward \d+ %, gradients \d+ %\); then "
+                 r'BiasAddGrad \d+ %'):
         assert re.search(line, report), line
     assert 'QUICK' in report and 'tensorflow:' in report and "others' cores" in report
     # peak memory is the worker's own (VmHWM), not the parent's size inherited over fork + exec

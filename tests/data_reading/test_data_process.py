@@ -68,6 +68,27 @@ def test_seed_reproduces_and_offset_resumes(tree):
     assert np.array_equal(TrainBatches(cfg, pairs, 11, 8).batch(6)[0], later[6][0])  # order-free
     other = TrainBatches(cfg, pairs, seed=12, length=8)
     assert sum(np.array_equal(other[i][0], later[i][0]) for i in range(8)) == 0
+
+
+def test_shared_model_checks_are_filled_once_and_reused(tree, monkeypatch):
+    import lib.data_process as data_process
+    cfg = config(tree)
+    pairs = all_pairs(cfg)
+    checked = []
+    real_check = data_process.model_problems
+    monkeypatch.setattr(data_process, 'model_problems', lambda *a, **k: checked.append(a[1:]) or real_check(*a, **k))
+    shared = {}
+    first = TrainBatches(cfg, pairs, seed=4, length=6, model_checks=shared)
+    delivered = [first[i] for i in range(6)]
+    assert sorted(checked) == sorted(shared) and set(shared) <= set(pairs) and len(shared) > 1
+    assert all(problems == [] for problems in shared.values())
+    checked.clear()
+    again = TrainBatches(cfg, pairs, seed=4, length=6, model_checks=shared)
+    for i in range(6):   # the same batches, no model checked again
+        assert np.array_equal(again[i][0], delivered[i][0]) and np.array_equal(again[i][1], delivered[i][1])
+    assert checked == []
+    TrainBatches(cfg, pairs, seed=4, length=1)[0]   # without it, a run checks what it draws
+    assert len(set(checked)) == len(checked) == cfg.CONST.BATCH_SIZE   # a first pass: distinct models
     with pytest.raises(IndexError):
         first[8]
 
