@@ -461,13 +461,19 @@ def voxel_cross_entropy(occupancy, logits, per_sample=False):
     occupancy: (..., 32, 32, 32) in {0, 1} (or soft), or one-hot (..., 32, 32, 32, 2).
     Equals the original's mean(log sum exp(logits) - sum(y * logits)). The mean over every voxel of
     the batch, or with per_sample one mean per sample (the first axis).
+
+    With two classes and y = occupancy, log sum exp(logits) - sum(y * logits) = softplus(d) - y * d
+    for d = logit(occupied) - logit(empty): computed so, d taken as one product with (-1, 1) rather
+    than from two slices of the log-softmax, whose gradients cost a full-size scatter each (on the
+    TensorFlow CPU the loss and its gradient take a quarter of the sliced form's time).
     """
-    log_p = ops.log_softmax(ops.cast(logits, 'float32'), axis=-1)
+    logits = ops.cast(logits, 'float32')
     occupancy = ops.cast(occupancy, 'float32')
-    if len(occupancy.shape) == len(log_p.shape):
-        per_voxel = -ops.sum(occupancy * log_p, axis=-1)
+    if len(occupancy.shape) == len(logits.shape):   # one-hot targets: the general form
+        per_voxel = -ops.sum(occupancy * ops.log_softmax(logits, axis=-1), axis=-1)
     else:
-        per_voxel = -(occupancy * log_p[..., 1] + (1.0 - occupancy) * log_p[..., 0])
+        difference = ops.matmul(ops.reshape(logits, (-1, 2)), ops.convert_to_tensor([[-1.0], [1.0]]))
+        per_voxel = ops.softplus(difference) - ops.reshape(occupancy, (-1, 1)) * difference
     if per_sample:
-        return ops.mean(ops.reshape(per_voxel, (ops.shape(per_voxel)[0], -1)), axis=1)
+        return ops.mean(ops.reshape(per_voxel, (ops.shape(logits)[0], -1)), axis=1)
     return ops.mean(per_voxel)

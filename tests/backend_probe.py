@@ -23,10 +23,13 @@ DEMO_VIEWS = [os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fil
                            f'chair_{i:02d}.png') for i in range(3)]
 
 
-def build(name, literal=False):
+def build(name, literal=False, **view_state):
+    """The network at the probe's width; view_state (batch_size, stateful) for the product's network."""
     from lib.bench.theano_form import literal_network
     from models import build_network
-    return (literal_network if literal else build_network)(name, width=WIDTH)
+    if literal:
+        return literal_network(name, width=WIDTH)
+    return build_network(name, width=WIDTH, **view_state)
 
 
 def variants():
