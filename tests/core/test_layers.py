@@ -205,3 +205,14 @@ def test_voxel_cross_entropy_equals_numpy():
     got = float(voxel_cross_entropy(occupancy, logits.astype('float32')))
     assert got == pytest.approx(expected, abs=1e-5)
     assert float(voxel_cross_entropy(one_hot, logits.astype('float32'))) == pytest.approx(expected, abs=1e-5)
+
+
+def test_voxel_cross_entropy_gradient_is_softmax_minus_target():
+    import tensorflow as tf
+    logits = tf.Variable(RNG.normal(0, 3, size=(2, 4, 4, 4, 2)).astype('float32'))
+    occupancy = RNG.random((2, 4, 4, 4)) < 0.3
+    with tf.GradientTape() as tape:
+        loss = voxel_cross_entropy(occupancy, logits)
+    one_hot = np.stack([~occupancy, occupancy], -1).astype('float32')
+    expected = (tf.nn.softmax(logits).numpy() - one_hot) / occupancy.size   # d mean(CE) / d logits
+    np.testing.assert_allclose(tape.gradient(loss, logits).numpy(), expected, atol=1e-7)
