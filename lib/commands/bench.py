@@ -113,13 +113,16 @@ def cmd_bench(argv):
     groups = [(g, 'any') for g in schedule_plan(net, args.quick, configs, device)] if configs else []
     if backend == 'tensorflow' and args.part == 'all':
         groups = [(g, 'cpu') for g in study_plan(net, args.quick, args.workers)] + groups
-    elif args.part == 'schedule':
+    elif args.part in ('all', 'schedule'):
         quick = args.quick
         groups.append(([pipeline_spec(2 if quick else PAPER_BATCH, 2 if quick else 5, args.workers, quick, data)], 'cpu'))
         if backend != 'tensorflow':
             notes.append(f'the CPU study of the fast path (matmul peaks, the issue-6 ratios, layer by layer) times '
                          f'TensorFlow itself: not run on {backend}')
     late_groups = []   # issue 27: the default run as it runs, and making the data
+    if args.part in ('all', 'default') and backend != 'tensorflow':
+        notes.append(f'the default training run as it runs (issue 27) is profiled with TensorFlow\'s and oneDNN\'s '
+                     f'own timing: not run on {backend}')
     if args.part in ('all', 'default') and backend == 'tensorflow':
         if missing_data:
             notes.append(f'the default run was not measured: {missing_data}')
