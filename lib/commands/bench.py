@@ -29,14 +29,14 @@ def cmd_bench(argv):
                     f'the projected {PAPER_ITERATIONS:,}-iteration time) per precision and jit setting; on '
                     'TensorFlow also the CPU study of the fast path (matmul peaks, fast / reference ratios, '
                     'layer by layer, input pipeline). Writes '
-                    f'{DEFAULT_OUT} (+ .json). Takes about 10 minutes on 2 quiet cores; run it on a quiet machine.')
+                    f'{DEFAULT_OUT} (+ .json). Takes about 20 minutes on 2 quiet cores; run it on a quiet machine.')
     parser.add_argument('--net', default='res_gru_3', help='network (default res_gru_3): ' + ', '.join(NETWORKS))
     parser.add_argument('--quick', action='store_true',
                         help='smoke test: tiny network, few repetitions (about half a minute)')
     parser.add_argument('--out', help=f'report path (default {DEFAULT_OUT}; with --quick {QUICK_OUT})')
     parser.add_argument('--part', choices=['all', 'schedule', 'default', 'data'], default='all',
                         help='all (default); schedule: only the paper-schedule rows (and the input pipeline); '
-                             f'default: only the default training run as it runs ({DEFAULT_CFG}, a few minutes); '
+                             f'default: only the default training run as it runs ({DEFAULT_CFG}, about 6 minutes); '
                              'data: only the rows of making data (generate-data, render-shapes)')
     parser.add_argument('--precisions', metavar='LIST',
                         help='NETWORK.PRECISION values of the schedule rows (default: float32,mixed_bfloat16 on '
